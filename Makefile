@@ -1,0 +1,34 @@
+# make run  — set up, index corpus/, start the bot (or the terminal chat without a token)
+# make test — set up, run the test suite
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup index run test bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	# The CPU build of torch first: otherwise sentence-transformers pulls a multi-GB CUDA build.
+	$(PYTHON) -m pip install --quiet torch==2.13.0
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+index: setup
+	$(VENV)/bin/hoidap index
+
+run: index
+	@if [ -n "$$HOIDAP_TELEGRAM_TOKEN" ] || grep -qs '^HOIDAP_TELEGRAM_TOKEN=.' .env; then \
+		echo "The Telegram front end is not built yet; opening the terminal chat."; fi
+	$(VENV)/bin/hoidap chat
+
+test: setup
+	$(PYTHON) -m pytest
+
+bench: setup
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf data .pytest_cache

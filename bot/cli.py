@@ -1,0 +1,137 @@
+"""The `hoidap` command line: index, ask, eval, stats and chat over the engine."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from index import Engine, QuestionError, SettingsError, load_settings
+from index.embeddings import EmbeddingLoadError
+from index.evaluation import GoldFileError, load_gold, run_eval, summarize
+from index.indexing import EmbeddingMismatch
+
+from .rendering import render_answer
+
+EXIT_USAGE = 2
+
+
+def _engine() -> Engine:
+    return Engine(load_settings())
+
+
+def _progress(done: int, total: int, doc_id: str) -> None:
+    if total and sys.stderr.isatty():
+        print(f"\rĐang lập chỉ mục {done}/{total} {doc_id[:40]:40}", end="" if done < total else "\n", file=sys.stderr)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    report = _engine().build(rebuild=args.rebuild, progress=_progress)
+    if report.unchanged:
+        print(f"Unchanged: {report.articles} articles, {report.chunks} chunks already indexed ({report.seconds:.1f} s).")
+    else:
+        print(f"Indexed {report.articles} articles, {report.chunks} chunks in {report.seconds:.1f} s "
+              f"(added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}).")
+    for name, reason in report.skipped:
+        print(f"Skipped {name}: {reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = _engine()
+    try:
+        answer = engine.answer(args.question)
+    except QuestionError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(answer))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    try:
+        items = load_gold(Path(args.gold))
+    except (GoldFileError, OSError) as error:
+        print(f"Cannot evaluate: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine()
+
+    def ask(question: str):
+        try:
+            return engine.answer(question)
+        except QuestionError as error:
+            from index.models import Answer
+            return Answer(question, False, "", (), 0.0, note=str(error))
+
+    rows = list(run_eval(items, ask))
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps({"id": row.item.id, **row.answer.to_json()}, ensure_ascii=False) + "\n")
+    metrics = summarize(rows)
+    names = ["n", "fact_accuracy", "citation_hit", "refusal_accuracy", "false_refusal_rate", "mean_latency_ms"]
+    print(f"{'kind':<15}" + "".join(f"{n:>20}" for n in names))
+    for kind, values in metrics.items():
+        print(f"{kind:<15}" + "".join(f"{'-' if values[n] is None else values[n]:>20}" for n in names))
+    if args.json:
+        print(json.dumps(metrics, ensure_ascii=False))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = _engine().stats()
+    if args.json:
+        print(json.dumps(stats.__dict__, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Articles: {stats.articles} (from {stats.documents} files)\nChunks: {stats.chunks}\n"
+          f"Indexed at: {stats.indexed_at or 'never'}\nEmbedding: {stats.embedding or '-'}\nProvinces:")
+    for province, count in stats.provinces.items():
+        print(f"  {province}: {count}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .terminal import chat
+
+    engine = _engine()
+    engine.build()
+    chat(engine)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hoidap", description="Hỏi đáp trên kho bài báo tiếng Việt.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    index = commands.add_parser("index", help="build or refresh the index of the corpus folder")
+    index.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    index.set_defaults(run=cmd_index)
+    ask = commands.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(run=cmd_ask)
+    evaluate = commands.add_parser("eval", help="score answers on a gold JSONL file")
+    evaluate.add_argument("gold")
+    evaluate.add_argument("--out", help="write one ask JSON (plus id) per line")
+    evaluate.add_argument("--json", action="store_true", help="also print the metrics as JSON")
+    evaluate.set_defaults(run=cmd_eval)
+    stats = commands.add_parser("stats", help="what the index holds")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(run=cmd_stats)
+    chat = commands.add_parser("chat", help="index the corpus, then chat in the terminal")
+    chat.set_defaults(run=cmd_chat)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (SettingsError, EmbeddingMismatch, EmbeddingLoadError, FileNotFoundError) as error:
+        print(f"hoidap: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

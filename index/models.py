@@ -1,0 +1,93 @@
+"""Results the engine returns: small frozen dataclasses, never dicts."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One newspaper article; a file may hold several, numbered from 1."""
+    doc_id: str
+    number: int
+    title: str
+    date: str | None
+    source: str | None
+    author: str | None
+    paragraphs: tuple[str, ...]
+    provinces: tuple[str, ...]
+    primary_province: str | None
+
+    @property
+    def article_id(self) -> str:
+        return f"{self.doc_id}#{self.number}"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One indexed sentence with its neighbours and its article's metadata."""
+    node_id: str
+    doc_id: str
+    article_id: str
+    title: str
+    date: str | None
+    source: str | None
+    province: str | None
+    provinces: tuple[str, ...]
+    text: str
+    window: str
+    position: int
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    date: str | None
+    source: str | None
+    province: str | None
+    quote: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    found: bool
+    answer: str
+    citations: tuple[Citation, ...] = ()
+    latency_ms: float = 0.0
+    note: str | None = None
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["citations"] = [asdict(c) for c in self.citations]
+        data.pop("note")
+        return data
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    articles: int
+    chunks: int
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    seconds: float = 0.0
+    unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    documents: int
+    chunks: int
+    provinces: dict[str, int] = field(default_factory=dict)
+    indexed_at: str | None = None
+    embedding: str | None = None

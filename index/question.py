@@ -1,0 +1,216 @@
+"""What a question asks for: its type, the unit after 'bao nhiêu', the role in 'ai là …', its names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .gazetteer import Gazetteer
+from .glossary import Glossary
+from .text import fold_diacritics, folded_words, has_diacritics, words
+
+# Words that carry no topic (accented forms, and their folded forms for undiacritized questions).
+STOPWORDS = frozenset("""
+là có không được các những của và thì mà đã đang sẽ bị cho với trong tại về ở này đó nào gì ai bao nhiêu
+sao thế như khi hãy biết hỏi bài viết nhắc đến được một hiện nay còn rồi nữa vậy ạ nhé đâu mấy tới để
+""".split())
+# Without diacritics many stopwords collide with content syllables ("bi" is bị and bí, "co" có
+# and cờ, "viet" viết and Việt): only the unambiguous ones are dropped from undiacritized text.
+FOLDED_STOPWORDS = frozenset("la khong duoc cac nhung cua va nay nao gi ai bao nhieu sao hay hoi mot roi nua vay dau may".split())
+
+_DATE_CUES = ("khi nao", "ngay nao", "ngay bao nhieu", "thoi gian nao", "nam nao", "thang nao", "luc nao",
+              "bao gio", "thoi diem nao", "vao ngay", "hom nao")
+_PERSON_CUES = ("ai", "nguoi nao", "ong nao", "ba nao", "dong chi nao", "vi nao", "can bo nao")
+_PLACE_CUES = ("o dau", "tai dau", "noi nao", "xa nao", "phuong nao", "huyen nao", "tinh nao", "thon nao",
+               "dia phuong nao", "dia ban nao", "quan nao", "thi tran nao", "thanh pho nao", "khu vuc nao",
+               "nhung tinh", "cac tinh", "cho nao")
+_NUMBER_CUES = ("bao nhieu", "may", "so luong", "ty le", "bao nhieu phan tram")
+_LIST_CUES = re.compile(r"\b(nhung|cac)\b(?:\s+\w+){1,4}\s+nao\b|\bgom nhung\b|\bnhung gi\b|\bcac\b.*\bnao\b")
+# Office titles, folded. "Phó" makes a different office: a deputy does not answer for the head.
+TITLES = tuple(sorted("""
+chu tich|giam doc|bi thu|truong ban|bo truong|thu truong|thu tuong|chu nhiem|truong phong|tong bi thu
+chanh an|vien truong|tu lenh|chinh uy|truong thon|to truong|hieu truong|tong giam doc|truong cong an
+chanh van phong|cuc truong|truong doan|chi huy truong|tham muu truong|truong khoa|chu tri
+""".replace("\n", "|").strip("|").split("|"), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    folded: str
+    kind: str  # number | date | person | place | other
+    wants_list: bool
+    unit: tuple[str, ...]
+    role: tuple[str, ...]
+    deputy: bool
+    role_org: tuple[str, ...]  # folded words after the office: 'cong an tinh' in 'Giám đốc Công an tỉnh'
+
+    content: tuple[str, ...]  # folded content syllables, in order
+    concepts: tuple[str, ...]
+    names: tuple[str, ...]  # folded person names and unknown acronyms the question mentions
+
+    @property
+    def asks_province(self) -> bool:
+        return bool(re.search(r"\b(tinh|tinh thanh|dia phuong)\s+nao\b|\bnhung tinh\b|\bcac tinh\b", self.folded))
+
+
+def _has_cue(folded: str, cues: tuple[str, ...]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded) for cue in cues)
+
+
+def _unit_after_quantity(folded_tokens: list[str], is_stopword: list[bool]) -> tuple[str, ...]:
+    """'bao nhiêu điểm chữa cháy công cộng' -> ('diem', 'chua', 'chay')."""
+    for index, token in enumerate(folded_tokens):
+        if token == "nhieu" and index and folded_tokens[index - 1] == "bao" or token == "may":
+            following = zip(folded_tokens[index + 1:index + 4], is_stopword[index + 1:index + 4])
+            unit = []
+            for folded, stop in following:
+                if stop:
+                    break
+                unit.append(folded)
+            return tuple(unit)
+    return ()
+
+
+def _words_after(role: tuple[str, ...], folded_tokens: list[str], is_stopword: list[bool]) -> tuple[str, ...]:
+    for index in range(len(folded_tokens) - len(role) + 1):
+        if tuple(folded_tokens[index:index + len(role)]) == role:
+            after = []
+            for token, stop in zip(folded_tokens[index + len(role):], is_stopword[index + len(role):]):
+                if stop or len(after) == 5:
+                    break
+                after.append(token)
+            return tuple(after)
+    return ()
+
+
+def _role(folded: str) -> tuple[tuple[str, ...], bool]:
+    for title in TITLES:
+        match = re.search(rf"(?<!\w)(pho\s+)?{title}(?!\w)", folded)
+        if match:
+            return tuple(title.split()), bool(match.group(1))
+    return (), False
+
+
+_SURNAMES = frozenset(fold_diacritics(s).lower() for s in """
+Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Uông Tô Mai Đinh Lâm Trịnh Đoàn Lại Cao
+Lưu Tạ Chu Hà Kiều Quách Thái Tăng Lương La Triệu Châu Doãn Khổng Mạc Nông Lò Hứa Văn Thân Giang Kim Tôn Đàm
+Lục Âu Vương Thạch Phùng Quan Khúc Tống Bạch Trương Diệp Tôn Ông Từ Viên Vi Đào Hầu Lã Nghiêm Trình Ninh
+""".split())
+
+
+# "xã Châu Hưng", "tỉnh Hà Nam": after these words a surname-like syllable starts a place name.
+_PLACE_WORDS = frozenset("tỉnh huyện xã phường trấn thôn tp phố quận ấp xóm bản làng khu cầu sông đường".split())
+
+
+_CAPITALISED = re.compile(r"[^\W\d_]+")
+
+
+def person_names(text: str) -> list[str]:
+    """Runs of two to four capitalised syllables, separated by spaces only, that start with a surname."""
+    tokens = list(_CAPITALISED.finditer(text))
+    names, index = [], 0
+    while index < len(tokens):
+        token = tokens[index].group()
+        after_place_word = index > 0 and tokens[index - 1].group().lower() in _PLACE_WORDS
+        if token[:1].isupper() and not after_place_word and fold_diacritics(token).lower() in _SURNAMES:
+            end = index + 1
+            while end < len(tokens) and end - index < 4:
+                word = tokens[end].group()
+                gap = text[tokens[end - 1].end():tokens[end].start()]
+                # 'PGĐ' or a comma ends a name.
+                if gap.strip() or not word[:1].isupper() or (len(word) > 1 and word.isupper()):
+                    break
+                end += 1
+            if end - index >= 2:
+                names.append(" ".join(t.group() for t in tokens[index:end]))
+                index = end
+                continue
+        index += 1
+    return names
+
+
+# Capitalised words of offices and institutions: a run of only these names no particular thing.
+_INSTITUTION_WORDS = frozenset("""
+phó giám đốc chủ tịch bí thư thủ tướng trưởng bộ công an ban tỉnh ủy uỷ hội đồng nhân dân chính phủ trung ương
+quốc sở cục viện tòa toà đại tá thượng thiếu ông bà đảng nhà nước tổ mặt trận thường vụ chấp hành kế hoạch
+thông tri nghị quyết chỉ thị luật phong trào toàn bảo vệ an ninh ngày năm hội nghị xã huyện phường thị trấn
+""".split())
+
+
+def proper_noun_runs(text: str) -> list[str]:
+    """Folded runs of two or more capitalised words ('Nhật Bản'), offices and the first word left out."""
+    tokens = list(_CAPITALISED.finditer(text))
+    runs, current = [], []
+    for index, match in enumerate(tokens):
+        word = match.group()
+        joined = current and not text[tokens[index - 1].end():match.start()].strip()
+        if index > 0 and word[:1].isupper() and not word.isupper():
+            if not joined:
+                runs.append(current)
+                current = []
+            current.append(word)
+        else:
+            runs.append(current)
+            current = []
+    runs.append(current)
+    names = []
+    for run in runs:
+        kept = [w for w in run if w.lower() not in _INSTITUTION_WORDS]
+        if len(run) >= 2 and kept:
+            names.append(" ".join(folded_words(" ".join(kept))))
+    return names
+
+
+def _acronyms(text: str, glossary: Glossary) -> list[str]:
+    known = {e.abbreviation_token for e in glossary.entries}
+    return [w for w in words(text) if len(w) >= 3 and w.isupper() and w.isalpha()
+            and "".join(folded_words(w)) not in known]
+
+
+# Filler that questions wrap around the topic; removed whole, since "bai viet" alone is ambiguous.
+_FILLER = re.compile(r"\b(?:duoc nhac den|duoc de cap|trong bai viet|theo bai viet|trong bai bao|theo bai bao|"
+                     r"trong bai|cho biet|hay cho biet|xin cho biet|nhu the nao|la gi)\b")
+
+
+def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
+    folded_tokens = folded_words(text)
+    for match in _FILLER.finditer(" ".join(folded_tokens)):
+        start = len(" ".join(folded_tokens)[:match.start()].split())
+        for index in range(start, start + len(match.group().split())):
+            folded_tokens[index] = ""
+    keep = [bool(token) for token in folded_tokens]
+    accented = [w.lower() for w, k in zip(words(text), keep) if k]
+    folded_tokens = [t for t in folded_tokens if t]
+    folded = " ".join(folded_tokens)
+    undiacritized = not has_diacritics(text)
+    is_stopword = [a in STOPWORDS if not undiacritized else f in FOLDED_STOPWORDS
+                   for f, a in zip(folded_tokens, accented)]
+    content = tuple(f for f, stop in zip(folded_tokens, is_stopword) if not stop)
+    if _has_cue(folded, _DATE_CUES):
+        kind = "date"
+    elif _has_cue(folded, _PERSON_CUES) or (_role(folded)[0] and re.search(r"\bnao\b", folded)):
+        kind = "person"
+    elif _has_cue(folded, _PLACE_CUES):
+        kind = "place"
+    elif _has_cue(folded, _NUMBER_CUES):
+        kind = "number"
+    else:
+        kind = "other"
+    role, deputy = _role(folded) if kind == "person" else ((), False)
+    role_org = _words_after(role, folded_tokens, is_stopword) if role else ()
+    names = [" ".join(folded_words(n)) for n in person_names(text) if not gazetteer.in_question(n)]
+    names += [" ".join(folded_words(a)) for a in _acronyms(text, glossary)]
+    names += proper_noun_runs(text)
+    return Question(
+        text=text,
+        folded=folded,
+        kind=kind,
+        wants_list=bool(_LIST_CUES.search(folded)),
+        unit=_unit_after_quantity(folded_tokens, is_stopword) if kind == "number" else (),
+        role=role,
+        deputy=deputy,
+        role_org=role_org,
+        content=content,
+        concepts=tuple(glossary.concepts(text)),
+        names=tuple(dict.fromkeys(names)),
+    )

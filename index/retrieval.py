@@ -1,0 +1,142 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (bm25s) passages fused by reciprocal rank."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from .glossary import Glossary
+from .keyword import KeywordIndex, keyword_tokens
+from .models import Passage
+from .store import PassageStore
+from .text import bigrams, fold_diacritics, folded_words, has_diacritics, words
+
+RRF_K = 60
+# Question words are rare in news prose, so restoring them cannot rely on the corpus alone.
+_QUESTION_WORDS = {"bao nhieu": "bao nhiêu", "o dau": "ở đâu", "khi nao": "khi nào", "ngay nao": "ngày nào",
+                   "nao": "nào", "ai": "ai", "gi": "gì", "la": "là", "co": "có", "khong": "không",
+                   "nhung": "những", "cac": "các", "duoc": "được"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: Passage
+    fused: float
+    dense: float
+
+
+def _passage(passage_id: str, text: str, meta: dict) -> Passage:
+    return Passage(
+        node_id=passage_id,
+        doc_id=meta["doc_id"],
+        article_id=meta["article_id"],
+        title=meta.get("title", ""),
+        date=meta.get("date") or None,
+        source=meta.get("source") or None,
+        province=meta.get("province") or None,
+        provinces=tuple(p for p in meta.get("provinces", "").split("|") if p),
+        text=text,
+        window=meta.get("window", text),
+        position=int(meta.get("position", 0)),
+    )
+
+
+class DiacriticRestorer:
+    """Puts diacritics back on 'thi tran chau hung' using the corpus's own most frequent spellings."""
+
+    def __init__(self, texts: list[str]) -> None:
+        unigrams: dict[str, Counter] = defaultdict(Counter)
+        pairs: dict[str, Counter] = defaultdict(Counter)
+        for text in texts:
+            tokens = words(text)
+            lowered = [t.lower() for t in tokens]
+            for token in lowered:
+                unigrams[fold_diacritics(token)][token] += 1
+            for a, b in zip(lowered, lowered[1:]):
+                pairs[f"{fold_diacritics(a)} {fold_diacritics(b)}"][f"{a} {b}"] += 1
+        self._unigrams = {k: c.most_common(1)[0][0] for k, c in unigrams.items()}
+        self._pairs = {k: c.most_common(1)[0][0] for k, c in pairs.items()}
+
+    def restore(self, text: str) -> str:
+        if has_diacritics(text):
+            return text
+        tokens = [t.lower() for t in words(text)]
+        out, index = [], 0
+        while index < len(tokens):
+            pair = " ".join(tokens[index:index + 2])
+            if index + 1 < len(tokens) and (pair in _QUESTION_WORDS or pair in self._pairs):
+                out.append(_QUESTION_WORDS.get(pair) or self._pairs[pair])
+                index += 2
+                continue
+            token = tokens[index]
+            out.append(_QUESTION_WORDS.get(token) or self._unigrams.get(token, token))
+            index += 1
+        return " ".join(out)
+
+
+class HybridRetriever:
+    """Holds the passages in memory for keyword search and scoring; vectors stay in Chroma."""
+
+    def __init__(self, store: PassageStore, embedding: BaseEmbedding, glossary: Glossary) -> None:
+        self._store = store
+        self._embedding = embedding
+        self._glossary = glossary
+        stored = store.all()
+        self.passages = [_passage(i, t, m) for i, t, m in zip(stored.ids, stored.texts, stored.metadatas)]
+        self._by_id = {p.node_id: index for index, p in enumerate(self.passages)}
+        self.sentence_tokens = [set(keyword_tokens(p.text, glossary)) for p in self.passages]
+        # Context: the neighbours, the article's title and its date ("bài ngày 10/11/2022").
+        contexts = [keyword_tokens(f"{p.title} {p.date or ''}\n{p.window}", glossary) for p in self.passages]
+        self.context_tokens = [set(tokens) for tokens in contexts]
+        self.keywords = KeywordIndex(contexts)
+        self.restorer = DiacriticRestorer([p.text for p in self.passages] + [p.title for p in self.passages])
+        # The first query pays the embedder's start-up; pay it here, at load, instead.
+        embedding.get_query_embedding("khởi động")
+        self.article_tokens: dict[str, set[str]] = defaultdict(set)
+        for p in self.passages:
+            folded = folded_words(f"{p.title} {p.text}")
+            self.article_tokens[p.article_id].update(folded + bigrams(folded))
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def dense_query_text(self, question: str) -> str:
+        return self._glossary.expand(self.restorer.restore(question))
+
+    def retrieve(self, question: str, query_tokens: list[str], k: int,
+                 allowed_articles: set[str] | None = None) -> list[Candidate]:
+        """Top-k passages by reciprocal-rank fusion, each with its cosine similarity to the question."""
+        if not self.passages:
+            return []
+        pool = k * 4 if allowed_articles is None else len(self.passages)
+        query_embedding = self._embedding.get_query_embedding(self.dense_query_text(question))
+        dense_hits = self._store.nearest(query_embedding, pool)
+        keyword_hits = self.keywords.search(query_tokens, pool)
+        fused: dict[int, float] = defaultdict(float)
+        dense_by_index: dict[int, float] = {}
+        for rank, (passage_id, similarity) in enumerate(dense_hits):
+            index = self._by_id.get(passage_id)
+            if index is not None:
+                fused[index] += 1.0 / (RRF_K + rank)
+                dense_by_index[index] = similarity
+        for rank, (index, _) in enumerate(keyword_hits):
+            fused[index] += 1.0 / (RRF_K + rank)
+        ranked = [i for i in sorted(fused, key=fused.get, reverse=True)
+                  if allowed_articles is None or self.passages[i].article_id in allowed_articles][:k]
+        missing = [self.passages[i].node_id for i in ranked if i not in dense_by_index]
+        if missing:
+            vectors = self._store.embeddings(missing)
+            for i in ranked:
+                vector = vectors.get(self.passages[i].node_id)
+                if vector is not None:
+                    dense_by_index[i] = float(sum(a * b for a, b in zip(vector, query_embedding)))
+        return [Candidate(replace(self.passages[i], score=fused[i]), fused[i], dense_by_index.get(i, 0.0))
+                for i in ranked]
+
+    def index_of(self, passage: Passage) -> int:
+        return self._by_id[passage.node_id]
+
+    def articles_mentioning(self, provinces: list[str]) -> set[str]:
+        wanted = set(provinces)
+        return {p.article_id for p in self.passages if wanted & set(p.provinces)}

@@ -1,0 +1,80 @@
+"""Chroma persistence for passages: one collection, embedded PersistentClient under the data folder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class StoredPassages:
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict]
+
+
+class PassageStore:
+    """Verbs over the passage collection; nothing outside this module touches chromadb."""
+
+    def __init__(self, path: Path, collection: str, fingerprint: str) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self._client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+        )
+        self._name = collection
+        self._collection = self._client.get_or_create_collection(
+            collection, metadata={"hnsw:space": "cosine", "embedding": fingerprint}
+        )
+        self.fingerprint = fingerprint
+
+    @property
+    def stored_fingerprint(self) -> str | None:
+        return (self._collection.metadata or {}).get("embedding")
+
+    def reset(self) -> None:
+        self._client.delete_collection(self._name)
+        self._collection = self._client.get_or_create_collection(
+            self._name, metadata={"hnsw:space": "cosine", "embedding": self.fingerprint}
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def add(self, ids: list[str], texts: list[str], embeddings: list[list[float]], metadatas: list[dict]) -> None:
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self._collection.upsert(
+                ids=ids[start:end], documents=texts[start:end],
+                embeddings=embeddings[start:end], metadatas=metadatas[start:end],
+            )
+
+    def delete_documents(self, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:
+            self._collection.delete(where={"doc_id": doc_id})
+
+    def all(self) -> StoredPassages:
+        ids, texts, metadatas = [], [], []
+        total = self.count()
+        for offset in range(0, total, _BATCH):
+            batch = self._collection.get(include=["documents", "metadatas"], limit=_BATCH, offset=offset)
+            ids += batch["ids"]
+            texts += batch["documents"]
+            metadatas += batch["metadatas"]
+        return StoredPassages(ids, texts, metadatas)
+
+    def nearest(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
+        """(id, cosine similarity), best first."""
+        if self.count() == 0:
+            return []
+        result = self._collection.query(query_embeddings=[embedding], n_results=min(k, self.count()), include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+
+    def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        result = self._collection.get(ids=ids, include=["embeddings"])
+        return dict(zip(result["ids"], result["embeddings"]))

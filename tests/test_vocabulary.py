@@ -1,0 +1,64 @@
+"""Glossary, gazetteer and question analysis."""
+import pytest
+
+from index.gazetteer import default_gazetteer
+from index.glossary import default_glossary, parse_glossary
+from index.question import analyse, person_names
+
+
+def test_glossary_matches_both_ways():
+    glossary = default_glossary()
+    assert "§pccc" in glossary.concepts("tổ liên gia an toàn PCCC")
+    assert "§pccc" in glossary.concepts("phòng cháy, chữa cháy")
+    assert "§antt" in glossary.concepts("phuong 1 antt")
+
+
+def test_two_letter_abbreviations_need_capitals():
+    glossary = default_glossary()
+    assert "§ca" in glossary.concepts("CA tỉnh Ninh Bình")
+    assert "§ca" not in glossary.concepts("ca sĩ hát")
+
+
+def test_broken_glossary_line_is_named():
+    with pytest.raises(ValueError, match="line 2"):
+        parse_glossary(["ANTT\tan ninh trật tự", "PCCC phòng cháy"])
+
+
+def test_gazetteer_counts_and_mergers():
+    gazetteer = default_gazetteer()
+    assert len(gazetteer.provinces) == 63
+    assert len(gazetteer.new_provinces) == 34
+    formers = [p for members in gazetteer.new_provinces.values() for p in members]
+    assert sorted(formers) == sorted(gazetteer.names)  # every old province in exactly one new one
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("ha noi co bao nhieu", ["Hà Nội"]),
+    ("Tình hình ở TP.HCM", ["TP Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu"]),
+    ("Cà Mau có gì mới", ["Cà Mau", "Bạc Liêu"]),
+    ("Bạc Liêu", ["Bạc Liêu"]),
+])
+def test_provinces_in_questions(question, expected):
+    assert default_gazetteer().in_question(question) == expected
+
+
+def test_person_names_stop_at_punctuation_and_abbreviations():
+    assert person_names("Đại tá Lê Thanh Hùng, PGĐ Công an tỉnh") == ["Lê Thanh Hùng"]
+    assert person_names("Giám đốc Công an tỉnh Bình Dương, Bộ Công an") == []
+
+
+@pytest.mark.parametrize("question, kind, unit", [
+    ("Thái Bình có bao nhiêu điểm chữa cháy công cộng?", "number", ("diem", "chua", "chay")),
+    ("ninh binh co bao nhieu bi thu chi bo", "number", ("bi", "thu", "chi")),
+    ("Ai là Chủ tịch UBND thị trấn Châu Hưng?", "person", ()),
+    ("BCĐ 138 tổ chức hội nghị vào ngày nào?", "date", ()),
+    ("tien hai quy hoach dat tai xa nao", "place", ()),
+])
+def test_question_kind_and_unit(question, kind, unit):
+    parsed = analyse(question, default_glossary(), default_gazetteer())
+    assert (parsed.kind, parsed.unit) == (kind, unit)
+
+
+def test_deputy_is_a_different_office():
+    parsed = analyse("Ai là Phó Giám đốc Công an tỉnh?", default_glossary(), default_gazetteer())
+    assert parsed.role == ("giam", "doc") and parsed.deputy
