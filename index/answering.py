@@ -94,7 +94,7 @@ def _same_office(question: Question, after: list[str], name_follows: bool) -> bo
     """'Chủ tịch UBND tỉnh' is not 'Chủ tịch UBND thị trấn'; 'Giám đốc Công an' is not 'Giám đốc Nhà máy'."""
     if not question.role_org or not after or name_follows:
         return True
-    expected = _role_tokens(" ".join(question.role_org.__iter__()))
+    expected = _role_tokens(" ".join(question.role_org))
     if after[0] != expected[0] and after[0] not in expected[:2]:
         return False
     asked, found = _level(expected), _level(after)

@@ -118,16 +118,13 @@ def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, st
 
 
 def primary_province(mentions: Counter, title_mentions: Counter | None = None) -> str | None:
-    """The most mentioned province, titles counting double; None when nothing is named."""
+    """The most mentioned province, title mentions counting again; None when nothing is named.
+
+    Ties keep the province named first (Counter.most_common preserves insertion order).
+    """
     total = Counter(mentions)
-    for name, count in (title_mentions or Counter()).items():
-        total[name] += count
-    if not total:
-        return None
-    (best, best_count), *rest = total.most_common()
-    if rest and rest[0][1] == best_count and not title_mentions:
-        return best  # a tie: keep the first named, the order most_common preserves
-    return best
+    total.update(title_mentions or Counter())
+    return total.most_common(1)[0][0] if total else None
 
 
 @lru_cache(maxsize=1)
