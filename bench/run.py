@@ -29,6 +29,18 @@ def questions(gold: Path) -> list[str]:
     return [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def time_queries(ask, asked: list[str], repeat: int) -> list[float]:
+    """Milliseconds per call, after one warm-up call."""
+    ask(asked[0])
+    latencies = []
+    for _ in range(repeat):
+        for question in asked:
+            started = time.perf_counter()
+            ask(question)
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
 def run_hoidap(corpus: Path, gold: Path, repeat: int) -> dict:
     from index import Engine, load_settings
 
@@ -37,15 +49,7 @@ def run_hoidap(corpus: Path, gold: Path, repeat: int) -> dict:
     started = time.perf_counter()
     engine.build(rebuild=True)
     build = time.perf_counter() - started
-    asked = questions(gold)
-    engine.answer(asked[0])  # warm: loads the retriever
-    latencies = []
-    for _ in range(repeat):
-        for question in asked:
-            started = time.perf_counter()
-            engine.answer(question)
-            latencies.append((time.perf_counter() - started) * 1000)
-    return {"build_s": build, "latencies_ms": latencies}
+    return {"build_s": build, "latencies_ms": time_queries(engine.answer, questions(gold), repeat)}
 
 
 def run_naive(corpus: Path, gold: Path, repeat: int) -> dict:
@@ -67,15 +71,7 @@ def run_naive(corpus: Path, gold: Path, repeat: int) -> dict:
                                             embed_model=embedding)
     build = time.perf_counter() - started
     retriever = index.as_retriever(similarity_top_k=2)
-    asked = questions(gold)
-    retriever.retrieve(asked[0])
-    latencies = []
-    for _ in range(repeat):
-        for question in asked:
-            started = time.perf_counter()
-            retriever.retrieve(question)
-            latencies.append((time.perf_counter() - started) * 1000)
-    return {"build_s": build, "latencies_ms": latencies}
+    return {"build_s": build, "latencies_ms": time_queries(retriever.retrieve, questions(gold), repeat)}
 
 
 def child(side: str, corpus: Path, gold: Path, repeat: int) -> None:
