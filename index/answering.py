@@ -156,8 +156,9 @@ def _required_fit(question: Question) -> float:
     return {"number": 0.4, "person": 1.0, "date": 1.0, "place": 0.3}.get(question.kind, 0.0)
 
 
-def score_candidates(question: Question, candidates: list[Candidate], retriever: HybridRetriever) -> list[ScoredSentence]:
-    terms = question_terms(question, retriever.keywords)
+def score_candidates(question: Question, terms: dict[str, float], candidates: list[Candidate],
+                     retriever: HybridRetriever) -> list[ScoredSentence]:
+    """Candidates best first; `terms` are the question's weighted terms (question_terms)."""
     if not candidates:
         return []
     dense = [c.dense for c in candidates]

@@ -92,11 +92,11 @@ class Engine:
         parsed = analyse(text, self.glossary, self.gazetteer)
         tokens = keyword_tokens(text, self.glossary)
         candidates = self.retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed)
-        scored = score_candidates(parsed, candidates, self.retriever)
+        terms = question_terms(parsed, self.retriever.keywords)
+        scored = score_candidates(parsed, terms, candidates, self.retriever)
         decision = decide(parsed, scored, self.retriever)
         if not decision.parts:
             return not_found(decision.reason or "nothing matched")
-        terms = question_terms(parsed, self.retriever.keywords)
         budget = MAX_ANSWER_CHARS // len(decision.parts) - 6
         pieces, citations = [], []
         for n, part in enumerate(decision.parts, start=1):
