@@ -94,6 +94,7 @@ class HybridRetriever:
         # The first query pays the embedder's start-up; pay it here, at load, instead.
         embedding.get_query_embedding("khởi động")
         self.article_tokens: dict[str, set[str]] = defaultdict(set)
+        self._article_provinces = {p.article_id: set(p.provinces) for p in self.passages}
         for p in self.passages:
             folded = folded_words(f"{p.title} {p.text}")
             self.article_tokens[p.article_id].update(folded + bigrams(folded))
@@ -139,4 +140,4 @@ class HybridRetriever:
 
     def articles_mentioning(self, provinces: list[str]) -> set[str]:
         wanted = set(provinces)
-        return {p.article_id for p in self.passages if wanted & set(p.provinces)}
+        return {article for article, named in self._article_provinces.items() if wanted & named}
