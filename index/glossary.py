@@ -45,14 +45,20 @@ class Glossary:
 
     def concepts(self, text: str) -> list[str]:
         """Concept tokens for every abbreviation or expansion that occurs in `text`."""
-        written = {e.concept for e in self.abbreviations_in(text)}
-        folded = " " + " ".join(folded_words(text)) + " "
-        return [e.concept for e in self.entries
-                if e.concept in written or any(x in folded for x in e.folded_expansions)]
+        return self.concepts_and_expansion_words(text)[0]
 
     def expansion_words(self, text: str) -> list[str]:
         """Folded words of the expansions of abbreviations in `text`: 'PGĐ' also says 'pho giam doc'."""
-        return [w for e in self.abbreviations_in(text) for w in e.folded_expansions[0].split()]
+        return self.concepts_and_expansion_words(text)[1]
+
+    def concepts_and_expansion_words(self, text: str) -> tuple[list[str], list[str]]:
+        """Both of the above from one scan of `text`; keyword tokenization needs both for every passage."""
+        written = self.abbreviations_in(text)
+        written_concepts = {e.concept for e in written}
+        folded = " " + " ".join(folded_words(text)) + " "
+        concepts = [e.concept for e in self.entries
+                    if e.concept in written_concepts or any(x in folded for x in e.folded_expansions)]
+        return concepts, [w for e in written for w in e.folded_expansions[0].split()]
 
     def expand(self, text: str) -> str:
         """Append the expansions of abbreviations found in `text` (for dense queries)."""
