@@ -47,12 +47,11 @@ class Glossary:
         """Concept tokens for every abbreviation or expansion that occurs in `text`."""
         return self.concepts_and_expansion_words(text)[0]
 
-    def expansion_words(self, text: str) -> list[str]:
-        """Folded words of the expansions of abbreviations in `text`: 'PGĐ' also says 'pho giam doc'."""
-        return self.concepts_and_expansion_words(text)[1]
-
     def concepts_and_expansion_words(self, text: str) -> tuple[list[str], list[str]]:
-        """Both of the above from one scan of `text`; keyword tokenization needs both for every passage."""
+        """Concept tokens, and the folded expansion words of written abbreviations ('PGĐ' -> 'pho giam doc').
+
+        One scan of `text` for both, since keyword tokenization needs both for every passage.
+        """
         written = self.abbreviations_in(text)
         written_concepts = {e.concept for e in written}
         folded = " " + " ".join(folded_words(text)) + " "
