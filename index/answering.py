@@ -63,7 +63,9 @@ def _number_fit(question: Question, sentence: str) -> float:
     for index, token in enumerate(lowered):
         if not (token.isdigit() or token in _NUMBER_WORDS) or token in question_numbers:
             continue
-        best = max(best, 0.4)
+        # A spelled-out number counts only before the asked unit: "một" is mostly "một cách", "một số".
+        if token.isdigit() or (not question.unit and token != "một"):
+            best = max(best, 0.4)
         following = folded[index + 1:index + 1 + len(question.unit)]
         if question.unit and following[:1] == list(question.unit[:1]):
             matched = sum(1 for a, b in zip(following, question.unit) if a == b)
@@ -152,7 +154,14 @@ def type_fit(question: Question, sentence: str) -> float:
     return 1.0
 
 
+# Units a sentence often writes as a symbol or not at all ("90%", "43/118 xã").
+_LOOSE_UNITS = {"phan", "ti", "ty", "lan", "nam", "ngay", "thang", "gio", "tuoi"}
+
+
 def _required_fit(question: Question) -> float:
+    if question.kind == "number" and question.unit and question.unit[0] not in _LOOSE_UNITS:
+        # "bao nhiêu mô hình": some number of mô hình, not any number in a sentence about mô hình.
+        return 0.7
     return {"number": 0.4, "person": 1.0, "date": 1.0, "place": 0.3}.get(question.kind, 0.0)
 
 

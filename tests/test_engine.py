@@ -36,6 +36,8 @@ def test_citation_carries_article_metadata(seed_engine):
     "Ai là Giám đốc Công an tỉnh Bình Dương?",   # only the deputy is named
     "Ai là Chủ tịch UBND tỉnh Bạc Liêu?",         # only the town's chairman is named
     "Ai là Thủ tướng Nhật Bản?",
+    # The Ninh Bình article talks about mô hình but never counts them; "một cách khoa học" is not a count.
+    "Ninh Bình có bao nhiêu mô hình tự quản về ANTT?",
     "<script>alert('x')</script>",
 ])
 def test_refuses_what_the_corpus_does_not_say(seed_engine, question):
