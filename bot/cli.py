@@ -12,7 +12,8 @@ from index.embeddings import EmbeddingLoadError
 from index.evaluation import GoldFileError, load_gold, run_eval, summarize
 from index.indexing import EmbeddingMismatch
 
-from .rendering import render_answer
+from .markup import PLAIN
+from .views import answer_view
 
 EXIT_USAGE = 2
 
@@ -45,7 +46,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except QuestionError as error:
         print(str(error), file=sys.stderr)
         return EXIT_USAGE
-    print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(answer))
+    print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else answer_view(answer, PLAIN))
     return 0
 
 
@@ -94,9 +95,53 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from .terminal import chat
 
-    engine = _engine()
+    settings = load_settings()
+    engine = Engine(settings)
     engine.build()
-    chat(engine)
+    chat(engine, context_minutes=settings.context_minutes)
+    return 0
+
+
+def cmd_bot(args: argparse.Namespace) -> int:
+    from .audit import AuditLog
+    from .logs import configure_logging
+    from .telegram_app import run
+
+    settings = load_settings()
+    secrets = tuple(s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s)
+    configure_logging(logging.INFO, secrets)
+    if settings.telegram_token is None:
+        print("hoidap: HOIDAP_TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env, "
+              "or use `hoidap chat` for the terminal chat", file=sys.stderr)
+        return EXIT_USAGE
+    engine = Engine(settings)
+    report = engine.build()
+    logging.getLogger("hoidap").info("Index ready: %s articles, %s chunks", report.articles, report.chunks)
+    audit = AuditLog(settings.audit_path)
+    try:
+        run(settings, engine, audit)
+    finally:
+        audit.close()
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .audit import AuditLog
+
+    settings = load_settings()
+    if not settings.audit_path.exists():
+        print(f"hoidap: no audit log at {settings.audit_path} yet; the bot writes it when it answers "
+              "(check HOIDAP_DATA_DIR)", file=sys.stderr)
+        return EXIT_USAGE
+    audit = AuditLog(settings.audit_path)
+    try:
+        rows = audit.export_csv(Path(args.export))
+    except OSError as error:
+        print(f"hoidap: cannot write {args.export}: {error.strerror}; choose a writable path", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        audit.close()
+    print(f"Exported {rows} questions with their feedback to {args.export}.")
     return 0
 
 
@@ -120,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(run=cmd_stats)
     chat = commands.add_parser("chat", help="index the corpus, then chat in the terminal")
     chat.set_defaults(run=cmd_chat)
+    telegram = commands.add_parser("bot", help="index the corpus, then serve the Telegram bot "
+                                              "(long polling, or webhook when HOIDAP_WEBHOOK_URL is set)")
+    telegram.set_defaults(run=cmd_bot)
+    feedback = commands.add_parser("feedback", help="export the bot's audit log (questions, answers, feedback)")
+    feedback.add_argument("--export", required=True, metavar="FILE.csv", help="CSV file to write")
+    feedback.set_defaults(run=cmd_feedback)
     return parser
 
 

@@ -1,22 +1,71 @@
-"""Interactive terminal chat: the front end when no Telegram token is set."""
+"""Interactive terminal chat: the front end when no Telegram token is set, with the bot's commands."""
 from __future__ import annotations
 
+import sys
 from typing import Callable, TextIO
 
 from index import Engine, QuestionError
+from index.followup import resolve_followup
 from prompts import text as message
 
-from .rendering import render_answer
+from . import views
+from .conversation import ConversationMemory
+from .markup import PLAIN
 
 _QUIT = {"/thoat", "/quit", "/exit", "thoat", "quit", "exit"}
+LATEST_COUNT = 10
 
 
-def chat(engine: Engine, read: Callable[[str], str] = input, out: TextIO | None = None) -> None:
-    """Read questions until /thoat or end of input; every answer or error is one printed block."""
-    import sys
+class TerminalSession:
+    """One local user, who is also the administrator: every command, follow-ups included."""
 
+    def __init__(self, engine: Engine, context_minutes: float = 15) -> None:
+        self.engine = engine
+        self.memory = ConversationMemory(context_minutes * 60)
+
+    def reply(self, line: str) -> str:
+        command, _, argument = line.strip().partition(" ")
+        command = command.split("@")[0].lower() if command.startswith("/") else ""
+        if command in ("/help", "/start"):
+            return views.help_view(self.engine.catalog, PLAIN)
+        if command == "/moi":
+            return views.latest_view(self.engine.catalog.latest(LATEST_COUNT), PLAIN)
+        if command == "/tinh":
+            return self.province(argument.strip())
+        if command == "/thongke":
+            return views.stats_view(self.engine.stats(), None, PLAIN)
+        if command == "/reindex":
+            return views.reindex_view(self.engine.build(), PLAIN)
+        if command == "/hoi":
+            return self.ask(argument) if argument.strip() else message("hoi_usage")
+        if command:
+            return message("chat_unknown_command")
+        return self.ask(line)
+
+    def ask(self, raw: str) -> str:
+        try:
+            question = self.engine.clean_question(raw)
+        except QuestionError as error:
+            return str(error)
+        standalone = resolve_followup(question, self.memory.previous("terminal"), self.engine.gazetteer)
+        self.memory.remember("terminal", standalone)
+        return views.answer_view(self.engine.answer(standalone), PLAIN, standalone if standalone != question else None)
+
+    def province(self, name: str) -> str:
+        if not name:
+            return views.provinces_view(self.engine.catalog, PLAIN)
+        provinces = self.engine.gazetteer.in_question(name)
+        if not provinces:
+            return message("province_unknown", name=name[:100])
+        return views.province_view(provinces[0], self.engine.catalog.in_province(provinces), PLAIN)
+
+
+def chat(engine: Engine, read: Callable[[str], str] = input, out: TextIO | None = None,
+         context_minutes: float = 15) -> None:
+    """Read questions and commands until /thoat or end of input; each reply is one printed block."""
     out = out or sys.stdout
-    print(message("chat_welcome", articles=engine.stats().articles), file=out)
+    session = TerminalSession(engine, context_minutes)
+    print(message("chat_welcome", articles=len(engine.catalog)), file=out)
     while True:
         try:
             line = read(message("chat_prompt"))
@@ -26,9 +75,6 @@ def chat(engine: Engine, read: Callable[[str], str] = input, out: TextIO | None 
             break
         if not line.strip():
             continue
-        try:
-            print(render_answer(engine.answer(line)), file=out)
-        except QuestionError as error:
-            print(str(error), file=out)
+        print(session.reply(line), file=out)
         print(file=out)
     print(message("chat_goodbye"), file=out)

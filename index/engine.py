@@ -1,6 +1,7 @@
 """The engine's verbs — build, search, answer, stats — over one Chroma store and one embedder."""
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 
@@ -8,6 +9,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from prompts import text as message
 
+from .catalog import Catalog
 from .answering import MAX_ANSWER_CHARS, decide, focus, question_terms, score_candidates
 from .embeddings import embedding_fingerprint, load_embedding
 from .gazetteer import default_gazetteer
@@ -33,21 +35,44 @@ class Engine:
         self.glossary = default_glossary()
         self.gazetteer = default_gazetteer()
         self.store = PassageStore(settings.chroma_path, settings.collection, embedding_fingerprint(self.embedding))
-        self._retriever: HybridRetriever | None = None
+        # Retriever and catalog are swapped together, so a question never sees one from each index version.
+        self._loaded: tuple[HybridRetriever, Catalog] | None = None
+        self._load_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+
+    def _load(self) -> tuple[HybridRetriever, Catalog]:
+        retriever = HybridRetriever(self.store, self.embedding, self.glossary)
+        return retriever, Catalog(retriever.passages)
+
+    def _current(self) -> tuple[HybridRetriever, Catalog]:
+        loaded = self._loaded
+        if loaded is None:
+            with self._load_lock:  # several bot workers may ask the first question at once
+                if self._loaded is None:
+                    self._loaded = self._load()
+                loaded = self._loaded
+        return loaded
 
     @property
     def retriever(self) -> HybridRetriever:
-        if self._retriever is None:
-            self._retriever = HybridRetriever(self.store, self.embedding, self.glossary)
-        return self._retriever
+        return self._current()[0]
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._current()[1]
 
     def build(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Index new and changed files of the corpus folder, drop deleted ones (all of it with rebuild)."""
-        report = build_index(self.settings.corpus_dir, self.store, self.settings.manifest_path, self.embedding,
-                             self.settings.max_file_bytes, rebuild=rebuild, progress=progress)
-        if not report.unchanged:
-            self._retriever = None
-        return report
+        """Index new and changed files of the corpus folder, drop deleted ones (all of it with rebuild).
+
+        Safe to call while other threads answer: they keep the previous in-memory index until the new
+        one is loaded, then switch to it at once. Concurrent builds run one after the other.
+        """
+        with self._build_lock:
+            report = build_index(self.settings.corpus_dir, self.store, self.settings.manifest_path, self.embedding,
+                                 self.settings.max_file_bytes, rebuild=rebuild, progress=progress)
+            if not report.unchanged and self._loaded is not None:
+                self._loaded = self._load()
+            return report
 
     def clean_question(self, question: str) -> str:
         text = normalize(question or "").replace("\n", " ").strip()
@@ -62,15 +87,16 @@ class Engine:
     def search(self, question: str, k: int = 10) -> list[Passage]:
         """The k passages hybrid retrieval ranks highest, province filter applied."""
         text = self.clean_question(question)
-        allowed = self._allowed_articles(text)
+        retriever = self.retriever
+        allowed = self._allowed_articles(text, retriever)
         if allowed is not None and not allowed:
             return []
         tokens = keyword_tokens(text, self.glossary)
-        return [c.passage for c in self.retriever.retrieve(text, tokens, k, allowed)]
+        return [c.passage for c in retriever.retrieve(text, tokens, k, allowed)]
 
-    def _allowed_articles(self, text: str) -> set[str] | None:
+    def _allowed_articles(self, text: str, retriever: HybridRetriever) -> set[str] | None:
         provinces = self.gazetteer.in_question(text)
-        return self.retriever.articles_mentioning(provinces) if provinces else None
+        return retriever.articles_mentioning(provinces) if provinces else None
 
     def answer(self, question: str) -> Answer:
         """A short quoted answer with numbered citations, or found=False when the corpus does not say.
@@ -84,17 +110,18 @@ class Engine:
         def not_found(reason: str) -> Answer:
             return Answer(text, False, "", (), (time.perf_counter() - started) * 1000, note=reason)
 
-        if not len(self.retriever):
+        retriever = self.retriever  # one index version for the whole answer, even if a reindex swaps it
+        if not len(retriever):
             return not_found("the index is empty")
-        allowed = self._allowed_articles(text)
+        allowed = self._allowed_articles(text, retriever)
         if allowed is not None and not allowed:
             return not_found("no article mentions the province asked about")
         parsed = analyse(text, self.glossary, self.gazetteer)
         tokens = keyword_tokens(text, self.glossary)
-        candidates = self.retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed)
-        terms = question_terms(parsed, self.retriever.keywords)
-        scored = score_candidates(parsed, terms, candidates, self.retriever)
-        decision = decide(parsed, scored, self.retriever)
+        candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed)
+        terms = question_terms(parsed, retriever.keywords)
+        scored = score_candidates(parsed, terms, candidates, retriever)
+        decision = decide(parsed, scored, retriever)
         if not decision.parts:
             return not_found(decision.reason or "nothing matched")
         budget = MAX_ANSWER_CHARS // len(decision.parts) - 6
@@ -112,14 +139,9 @@ class Engine:
 
     def stats(self) -> IndexStats:
         manifest = Manifest.load(self.settings.manifest_path)
-        provinces: Counter = Counter()
-        seen = set()
-        for passage in self.retriever.passages:
-            if passage.article_id not in seen:
-                seen.add(passage.article_id)
-                provinces[passage.province or message("no_province")] += 1
+        provinces: Counter = Counter(article.province or message("no_province") for article in self.catalog.articles)
         return IndexStats(
-            articles=len(seen),
+            articles=len(self.catalog),
             documents=len(manifest.documents),
             chunks=len(self.retriever),
             provinces=dict(provinces.most_common()),

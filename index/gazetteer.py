@@ -72,6 +72,20 @@ class Gazetteer:
         return found
 
 
+    def question_spans(self, question: str) -> list[tuple[int, int]]:
+        """Where province names sit in a question, as (start, end) character offsets, longest names first."""
+        folded = fold_diacritics(question).lower()
+        if len(folded) != len(question):  # folding must keep offsets; NFC Vietnamese always does
+            return []
+        spans: list[tuple[int, int]] = []
+        for key, _ in _question_keys(self):
+            pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, key.split())) + r"(?!\w)"
+            for match in re.finditer(pattern, folded):
+                if not any(match.start() < end and start < match.end() for start, end in spans):
+                    spans.append(match.span())
+        return sorted(spans)
+
+
 def _key(name: str) -> str:
     return " ".join(re.findall(r"\w+", fold_diacritics(name).lower()))
 

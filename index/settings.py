@@ -1,11 +1,17 @@
 """The one settings object (prefix HOIDAP_, .env supported), read once at start-up."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# "1,2, 3" in the environment; NoDecode stops pydantic-settings from expecting JSON.
+IdList = Annotated[frozenset[int], NoDecode]
+TELEGRAM_API = "https://api.telegram.org/bot"
 
 
 class SettingsError(ValueError):
@@ -26,6 +32,57 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=1000, ge=20)
     retrieval_top_k: int = Field(default=40, ge=5, le=500)
 
+    # Telegram front end
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = TELEGRAM_API
+    allowed_user_ids: IdList = frozenset()
+    allowed_chat_ids: IdList = frozenset()
+    admin_user_ids: IdList = frozenset()
+    rate_limit_per_minute: int = Field(default=10, ge=0)
+    context_minutes: float = Field(default=15, ge=0)
+    bot_workers: int = Field(default=4, ge=1, le=64)
+    concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    flood_limiter: bool = True
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
+    @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.replace(";", ",").split(",") if item.strip()]
+            try:
+                return frozenset(int(item) for item in items)
+            except ValueError:
+                raise ValueError(f"expected comma-separated numeric Telegram ids such as 12345,-100987")
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        if value is not None and not re.fullmatch(r"\d+:[\w-]{20,}", value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token (digits, a colon, then letters); copy it from @BotFather")
+        return None if value is None else SecretStr(value.get_secret_value().strip())
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for secret_token.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of letters, digits, _ and -")
+        return value
+
+    @field_validator("telegram_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must start with http:// or https://")
+        return value
+
     @model_validator(mode="after")
     def _model_for_sentence_transformers(self) -> "Settings":
         if self.embedding_backend == "sentence-transformers" and not self.embedding_model:
@@ -33,6 +90,10 @@ class Settings(BaseSettings):
                 "HOIDAP_EMBEDDING_MODEL must name a model id or local folder when "
                 "HOIDAP_EMBEDDING_BACKEND=sentence-transformers"
             )
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "HOIDAP_WEBHOOK_SECRET must be set when HOIDAP_WEBHOOK_URL is: Telegram sends it with every "
+                "update, so the bot can reject requests that did not come from Telegram (letters, digits, _ and -)")
         return self
 
     @property
@@ -42,6 +103,22 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.json"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / "audit.sqlite3"
+
+    def bot_api_urls(self) -> tuple[str, str]:
+        """(base_url, base_file_url) for python-telegram-bot, which appends the token to each.
+
+        Accepts Telegram's form ("…/bot"), a bare server ("http://127.0.0.1:8081") or a "{token}" template.
+        """
+        url = self.telegram_base_url.rstrip("/")
+        if "{token}" in url:
+            return url, url.replace("/bot{token}", "/file/bot{token}")
+        if url.endswith("/bot"):
+            return url, url[: -len("/bot")] + "/file/bot"
+        return url + "/bot", url + "/file/bot"
 
 
 def load_settings(**overrides) -> Settings:
@@ -54,6 +131,7 @@ def load_settings(**overrides) -> Settings:
             field = ".".join(str(part) for part in item["loc"])
             variable = f"HOIDAP_{field.upper()}" if field else "settings"
             value = item.get("input")
-            shown = "" if isinstance(value, dict) else f" (got {value!r})"
+            secret = any(word in field for word in ("token", "secret"))
+            shown = "" if isinstance(value, dict) or secret else f" (got {value!r})"
             problems.append(f"{variable}: {item['msg']}{shown}")
         raise SettingsError("Invalid settings — " + "; ".join(problems)) from None

@@ -1,0 +1,107 @@
+"""What the bot says, as text for either front end: Telegram HTML or the terminal's plain text.
+
+Every piece of corpus or user text passes through `Markup.text`, which escapes it for HTML.
+"""
+from __future__ import annotations
+
+from index.catalog import ArticleInfo, Catalog
+from index.models import Answer, Citation, IndexReport, IndexStats
+from prompts import text as message
+
+from .audit import Usage
+from .markup import Markup
+
+MAX_LISTED_ARTICLES = 30
+
+
+def _source_parts(title: str, source: str | None, date: str | None, province: str | None) -> list[str]:
+    return [p for p in (title, source, date, province) if p]
+
+
+def source_line(citation: Citation, m: Markup) -> str:
+    parts = _source_parts(citation.title, citation.source, citation.date, citation.province)
+    line = f"[{citation.n}] " + " — ".join(m.text(p) for p in parts)
+    # The terminal is for staff, who look files up by doc_id; Telegram users need the outlet and date.
+    return line if m.html else f"{line} ({citation.doc_id})"
+
+
+def answer_view(answer: Answer, m: Markup, interpreted: str | None = None) -> str:
+    lines = []
+    if interpreted:
+        lines += [m.italic(f"{message('interpreted_as')} {interpreted}"), ""]
+    if not answer.found:
+        lines += [m.text(message("not_found")), m.text(message("not_found_hint"))]
+        return "\n".join(lines)
+    lines += [m.text(answer.answer), "", m.bold(message("sources_heading"))]
+    lines += [source_line(c, m) for c in answer.citations]
+    return "\n".join(lines)
+
+
+def passage_view(citation: Citation, m: Markup) -> str:
+    parts = _source_parts(citation.title, citation.source, citation.date, citation.province)
+    return "\n".join([m.bold(f"[{citation.n}] {parts[0]}"), m.text(" — ".join(parts[1:] + [citation.doc_id])),
+                      "", m.quote(citation.quote)])
+
+
+def article_line(article: ArticleInfo, m: Markup) -> str:
+    details = [p for p in (article.source, article.date, article.province) if p]
+    return f"• {m.text(article.title)}" + (f" — {m.text(' — '.join(details))}" if details else "")
+
+
+def help_view(catalog: Catalog, m: Markup) -> str:
+    lines = [m.bold(message("help_heading")), m.text(message("help_articles", articles=len(catalog)))]
+    dates = catalog.date_range()
+    if dates:
+        lines.append(m.text(message("help_dates", first=dates[0], last=dates[1])))
+    provinces = catalog.province_counts()
+    if provinces:
+        lines.append(m.text(message("help_provinces", provinces=", ".join(sorted(provinces)))))
+    return "\n".join(lines + ["", m.text(message("help_howto"))])
+
+
+def provinces_view(catalog: Catalog, m: Markup) -> str:
+    counts = catalog.province_counts()
+    if not counts:
+        return m.text(message("no_articles"))
+    lines = [m.bold(message("provinces_heading"))]
+    lines += [f"• {m.text(name)} ({count})" for name, count in sorted(counts.items())]
+    return "\n".join(lines + ["", m.text(message("provinces_usage"))])
+
+
+def province_view(name: str, articles: list[ArticleInfo], m: Markup) -> str:
+    if not articles:
+        return m.text(message("province_empty", name=name))
+    lines = [m.bold(message("province_heading", name=name, count=len(articles)))]
+    lines += [article_line(a, m) for a in articles[:MAX_LISTED_ARTICLES]]
+    if len(articles) > MAX_LISTED_ARTICLES:
+        lines.append(m.text(message("province_more", count=len(articles) - MAX_LISTED_ARTICLES)))
+    return "\n".join(lines)
+
+
+def latest_view(articles: list[ArticleInfo], m: Markup) -> str:
+    if not articles:
+        return m.text(message("no_articles"))
+    return "\n".join([m.bold(message("latest_heading"))] + [article_line(a, m) for a in articles])
+
+
+def stats_view(stats: IndexStats, usage: Usage | None, m: Markup) -> str:
+    lines = [m.bold(message("stats_heading")),
+             m.text(message("stats_index", articles=stats.articles, documents=stats.documents, chunks=stats.chunks,
+                            indexed_at=stats.indexed_at or "—"))]
+    if usage is not None:
+        found_rate = f"{usage.found / usage.questions:.0%}" if usage.questions else "—"
+        lines.append(m.text(message("stats_usage", questions=usage.questions, today=usage.today, users=usage.users,
+                                    found_rate=found_rate, latency=round(usage.mean_latency_ms))))
+        lines.append(m.text(message("stats_feedback", up=usage.thumbs_up, down=usage.thumbs_down)))
+    return "\n".join(lines)
+
+
+def reindex_view(report: IndexReport, m: Markup) -> str:
+    if report.unchanged:
+        lines = [message("reindex_unchanged", articles=report.articles, chunks=report.chunks)]
+    else:
+        lines = [message("reindex_done", seconds=round(report.seconds, 1), articles=report.articles,
+                         chunks=report.chunks, added=len(report.added), updated=len(report.updated),
+                         removed=len(report.removed))]
+    lines += [message("reindex_skipped", name=name, reason=reason) for name, reason in report.skipped]
+    return "\n".join(m.text(line) for line in lines)
