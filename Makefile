@@ -21,8 +21,7 @@ index: setup
 
 run: index
 	@if [ -n "$$HOIDAP_TELEGRAM_TOKEN" ] || grep -qs '^HOIDAP_TELEGRAM_TOKEN=.' .env; then \
-		echo "The Telegram front end is not built yet; opening the terminal chat."; fi
-	$(VENV)/bin/hoidap chat
+		$(VENV)/bin/hoidap bot; else $(VENV)/bin/hoidap chat; fi
 
 test: setup
 	$(PYTHON) -m pytest

@@ -13,3 +13,15 @@ def test_chat_answers_refuses_and_quits(seed_engine):
     assert "Không tìm thấy thông tin này trong kho tài liệu" in text
     assert "không có chữ" in text
     assert text.rstrip().endswith("Tạm biệt.")
+
+
+def test_chat_has_the_bot_commands_and_follow_ups(seed_engine):
+    lines = iter(["/help", "/tinh binh duong", "/moi", "Bình Dương có bao nhiêu mô hình tự quản về ANTT?",
+                  "còn Thái Bình thì sao?", "/hoi", "/xyz", "/thoat"])
+    out = io.StringIO()
+    chat(seed_engine, read=lambda prompt: next(lines), out=out)
+    text = out.getvalue()
+    assert "9 bài viết" in text and "Bài viết về Bình Dương (1):" in text and "Các bài mới nhất:" in text
+    assert "Hiểu câu hỏi là: Thái Bình có bao nhiêu mô hình tự quản về ANTT?" in text and "100 mô hình" in text
+    assert "/hoi Bình Dương" in text and "Lệnh không có" in text
+    assert "<b>" not in text  # plain text, not Telegram HTML
