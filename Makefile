@@ -28,6 +28,7 @@ test: setup
 
 bench: setup
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/bot_load.py
 
 clean:
 	rm -rf data .pytest_cache
