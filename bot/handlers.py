@@ -195,14 +195,7 @@ class BotHandlers:
             return
         catalog = await self._run(lambda: self.engine.catalog)
         name = " ".join(context.args or ()).strip()
-        if not name:
-            await _reply(update.effective_message, views.provinces_view(catalog, HTML))
-            return
-        provinces = self.engine.gazetteer.in_question(name)
-        if not provinces:
-            await _reply(update.effective_message, HTML.text(message("province_unknown", name=name[:100])))
-            return
-        await _reply(update.effective_message, views.province_view(provinces[0], catalog.in_province(provinces), HTML))
+        await _reply(update.effective_message, views.tinh_view(catalog, self.engine.gazetteer, name, HTML))
 
     async def cmd_moi(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self._authorized(update):

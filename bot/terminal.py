@@ -31,7 +31,7 @@ class TerminalSession:
         if command == "/moi":
             return views.latest_view(self.engine.catalog.latest(LATEST_COUNT), PLAIN)
         if command == "/tinh":
-            return self.province(argument.strip())
+            return views.tinh_view(self.engine.catalog, self.engine.gazetteer, argument.strip(), PLAIN)
         if command == "/thongke":
             return views.stats_view(self.engine.stats(), None, PLAIN)
         if command == "/reindex":
@@ -50,14 +50,6 @@ class TerminalSession:
         standalone = resolve_followup(question, self.memory.previous("terminal"), self.engine.gazetteer)
         self.memory.remember("terminal", standalone)
         return views.answer_view(self.engine.answer(standalone), PLAIN, standalone if standalone != question else None)
-
-    def province(self, name: str) -> str:
-        if not name:
-            return views.provinces_view(self.engine.catalog, PLAIN)
-        provinces = self.engine.gazetteer.in_question(name)
-        if not provinces:
-            return message("province_unknown", name=name[:100])
-        return views.province_view(provinces[0], self.engine.catalog.in_province(provinces), PLAIN)
 
 
 def chat(engine: Engine, read: Callable[[str], str] = input, out: TextIO | None = None,

@@ -5,6 +5,7 @@ Every piece of corpus or user text passes through `Markup.text`, which escapes i
 from __future__ import annotations
 
 from index.catalog import ArticleInfo, Catalog
+from index.gazetteer import Gazetteer
 from index.models import Answer, Citation, IndexReport, IndexStats
 from prompts import text as message
 
@@ -66,6 +67,16 @@ def provinces_view(catalog: Catalog, m: Markup) -> str:
     lines = [m.bold(message("provinces_heading"))]
     lines += [f"• {m.text(name)} ({count})" for name, count in sorted(counts.items())]
     return "\n".join(lines + ["", m.text(message("provinces_usage"))])
+
+
+def tinh_view(catalog: Catalog, gazetteer: Gazetteer, name: str, m: Markup) -> str:
+    """/tinh: the provinces with articles, or the articles of the province named (any spelling or era)."""
+    if not name:
+        return provinces_view(catalog, m)
+    provinces = gazetteer.in_question(name)
+    if not provinces:
+        return m.text(message("province_unknown", name=name[:100]))
+    return province_view(provinces[0], catalog.in_province(provinces), m)
 
 
 def province_view(name: str, articles: list[ArticleInfo], m: Markup) -> str:
