@@ -357,8 +357,11 @@ class RunningBot:
     def start(self, api: FakeBotApi) -> "RunningBot":
         self._thread.start()
         # Polling deletes any webhook first; webhook mode sets one. Either way the bot is then listening.
-        api.wait_for(lambda: api.calls_of("setMyCommands") and (api.calls_of("deleteWebhook")
-                                                                or api.calls_of("setWebhook")), timeout=60)
+        api.wait_for(lambda: not self._thread.is_alive() or (
+            api.calls_of("setMyCommands") and (api.calls_of("deleteWebhook") or api.calls_of("setWebhook"))),
+            timeout=60)
+        if not self._thread.is_alive():
+            raise RuntimeError("The bot stopped while starting") from self.error
         return self
 
     def stop(self) -> None:
