@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 BOT_ID = 777000111
 BOT_USERNAME = "hoidap_test_bot"
@@ -83,6 +83,7 @@ class FakeBotApi:
         self.messages: dict[int, dict] = {}  # message_id -> message the bot sent
         self.chats: dict[int, dict] = {}
         self.fail_next: dict[str, int] = {}  # method -> how many calls get an HTTP 500
+        self.files: dict[str, bytes] = {}  # file_id -> content users uploaded
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -132,6 +133,21 @@ class FakeBotApi:
         handle = f"@{BOT_USERNAME}"
         return self.send_text(user_id, f"{handle} {text}", chat_id,
                               entities=[{"type": "mention", "offset": 0, "length": len(handle)}])
+
+    def send_document(self, user_id: int, filename: str, content: bytes, chat_id: int | None = None,
+                      caption: str | None = None, mime_type: str = "application/octet-stream") -> dict:
+        """A user sends a file; the bot downloads it with getFile and the file URL, as from Telegram."""
+        file_id = f"file{next(self._update_ids)}"
+        self.files[file_id] = content
+        chat = self._chat(chat_id if chat_id is not None else user_id, user_id)
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+                   "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
+                   "document": {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
+                                "mime_type": mime_type, "file_size": len(content)}}
+        if caption:
+            message["caption"] = caption
+        self._push({"message": message})
+        return message
 
     def press(self, user_id: int, message: dict, data: str) -> str:
         """A user presses an inline button with callback `data` under the bot's `message`; returns the query id."""
@@ -193,6 +209,11 @@ class FakeBotApi:
                 self.do_POST()
 
             def do_POST(self):
+                # python-telegram-bot percent-encodes file paths (the token's ':' arrives as %3A).
+                download = re.fullmatch(r"/file/bot([^/]+)/documents/(\w+)", unquote(self.path.split("?")[0]))
+                if download:
+                    content = api.files.get(download.group(2)) if download.group(1) == api.token else None
+                    return self._raw(200, content) if content is not None else self._raw(404, b"Not Found")
                 match = re.fullmatch(r"/bot([^/]+)/(\w+)", self.path.split("?")[0])
                 if not match or match.group(1) != api.token:
                     return self._reply(404 if match is None else 401,
@@ -203,9 +224,11 @@ class FakeBotApi:
                 self._reply(status, body)
 
             def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
+                self._raw(status, json.dumps(body).encode(), "application/json")
+
+            def _raw(self, status: int, data: bytes, content_type: str = "application/octet-stream") -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 try:
@@ -257,6 +280,15 @@ class FakeBotApi:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
                 raise _ApiError(f"Bad Request: BOT_COMMAND_INVALID {command}")
         return True
+
+    def _api_getFile(self, params):
+        file_id = params.get("file_id", "")
+        if file_id not in self.files:
+            raise _ApiError("Bad Request: invalid file_id")
+        if len(self.files[file_id]) > 20 * 1024 * 1024:
+            raise _ApiError("Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}"}
 
     def _api_sendChatAction(self, params):
         return True

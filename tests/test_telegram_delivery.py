@@ -116,3 +116,19 @@ def test_webhook_mode_accepts_only_telegrams_secret(long_list_engine, tmp_path):
         finally:
             running.stop()
             audit.close()
+
+
+def test_the_test_server_serves_uploaded_files_like_telegram():
+    """getFile and the file URL, which the bot's upload handling (reindexing) relies on."""
+    import asyncio
+
+    from telegram import Bot
+
+    async def fetch(api: FakeBotApi, file_id: str) -> bytes:
+        base, files = api.base_url, api.base_url.replace("/bot", "/file/bot")
+        async with Bot(TOKEN, base_url=base, base_file_url=files) as bot:
+            return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
+
+    with FakeBotApi() as api:
+        message = api.send_document(USER, "bai_moi.txt", "Bài mới\nNội dung.".encode())
+        assert asyncio.run(fetch(api, message["document"]["file_id"])).decode() == "Bài mới\nNội dung."
