@@ -9,11 +9,13 @@ from pathlib import Path
 
 from index import Engine, QuestionError, SettingsError, load_settings
 from index.embeddings import EmbeddingLoadError
-from index.evaluation import GoldFileError, load_gold, run_eval, summarize
+from index.evaluation import (GoldFileError, is_summary_gold, load_gold, load_summary_gold, run_eval,
+                              run_summary_eval, summarize, summary_metrics)
+from index.summary import MAX_SUMMARY_CHARS
 from index.indexing import EmbeddingMismatch
 
 from .markup import PLAIN
-from .views import answer_view
+from .views import answer_view, summary_view
 
 EXIT_USAGE = 2
 
@@ -52,6 +54,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     try:
+        if is_summary_gold(Path(args.gold)):
+            return _eval_summaries(args)
         items = load_gold(Path(args.gold))
     except (GoldFileError, OSError) as error:
         print(f"Cannot evaluate: {error}", file=sys.stderr)
@@ -77,6 +81,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{kind:<15}" + "".join(f"{'-' if values[n] is None else values[n]:>20}" for n in names))
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False))
+    return 0
+
+
+def _eval_summaries(args: argparse.Namespace) -> int:
+    """A summaries gold file: each province's digest must hold its facts and cite its source docs."""
+    items = load_summary_gold(Path(args.gold))
+    engine = _engine()
+    rows = run_summary_eval(items, engine.summarize, MAX_SUMMARY_CHARS)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps({"id": row.item.id, **row.summary.to_json()}, ensure_ascii=False) + "\n")
+    for row in rows:
+        print(f"{row.item.id:<8}{row.item.province:<24}{'pass' if row.passed else 'FAIL':<6}"
+              f"found={row.summary.found} facts={row.facts_ok} sources={row.sources_ok}")
+    metrics = summary_metrics(rows)
+    print(json.dumps(metrics, ensure_ascii=False) if args.json else
+          "  ".join(f"{k}={'-' if v is None else v}" for k, v in metrics.items()))
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    summary = _engine().summarize(args.province)
+    if args.json:
+        print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(summary_view(summary, PLAIN))
     return 0
 
 
@@ -155,11 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(run=cmd_ask)
-    evaluate = commands.add_parser("eval", help="score answers on a gold JSONL file")
+    evaluate = commands.add_parser("eval", help="score answers (or province summaries) on a gold JSONL file")
     evaluate.add_argument("gold")
     evaluate.add_argument("--out", help="write one ask JSON (plus id) per line")
     evaluate.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     evaluate.set_defaults(run=cmd_eval)
+    summary = commands.add_parser("summary", help="cited digest of what the corpus says about a province")
+    summary.add_argument("province", help="any spelling, old or post-2025 name, e.g. 'Bình Dương', 'binh duong'")
+    summary.add_argument("--json", action="store_true",
+                         help="JSON: query, province, found, summary, citations, articles")
+    summary.set_defaults(run=cmd_summary)
     stats = commands.add_parser("stats", help="what the index holds")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(run=cmd_stats)

@@ -143,7 +143,7 @@ class BotHandlers:
         key = (chat.id, user.id)
         standalone = resolve_followup(question, self.memory.previous(key), self.engine.gazetteer)
         interpreted = standalone if standalone != question else None
-        async with _typing(context, chat.id):
+        async with _typing(context.bot, chat.id):
             answer: Answer = await self._run(self.engine.answer, standalone)
             answer_id = await self._run(self.audit.record, user.id, chat.id, raw, answer, interpreted)
         self.memory.remember(key, standalone)
@@ -156,6 +156,10 @@ class BotHandlers:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if not await self._authorized(update):
+            return
+        if (query.data or "").startswith("t:"):
+            await query.answer()
+            await self._summary(update, query.data[2:])
             return
         kind, answer_id, argument = _parse_callback(query.data or "")
         if kind == "p":
@@ -191,11 +195,26 @@ class BotHandlers:
             HTML.text(message("your_ids", user_id=user.id if user else "—", chat_id=chat.id if chat else "—")))
 
     async def cmd_tinh(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/tinh: buttons for the provinces with articles; /tinh PROVINCE: its cited digest."""
         if not await self._authorized(update):
             return
-        catalog = await self._run(lambda: self.engine.catalog)
         name = " ".join(context.args or ()).strip()
-        await _reply(update.effective_message, views.tinh_view(catalog, self.engine.gazetteer, name, HTML))
+        if name:
+            await self._summary(update, name)
+            return
+        catalog = await self._run(lambda: self.engine.catalog)
+        await _reply(update.effective_message, views.provinces_view(catalog, HTML, listed=False),
+                     _province_keyboard(catalog.province_counts()))
+
+    async def _summary(self, update: Update, name: str) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        async with _typing(update.get_bot(), chat.id):
+            summary = await self._run(self.engine.summarize, name)
+            answer = Answer(f"/tinh {name}", summary.found, summary.summary if summary.found else "",
+                            summary.citations)
+            answer_id = await self._run(self.audit.record, user.id, chat.id, f"/tinh {name}", answer)
+        keyboard = _answer_keyboard(answer_id, answer) if summary.found else None
+        await _reply(update.effective_message, views.summary_view(summary, HTML), keyboard)
 
     async def cmd_moi(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self._authorized(update):
@@ -277,6 +296,14 @@ def _answer_keyboard(answer_id: int, answer: Answer) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+def _province_keyboard(counts) -> InlineKeyboardMarkup | None:
+    """One button per province with articles, three to a row: 't:<name>' fits in 64 bytes."""
+    buttons = [InlineKeyboardButton(f"{name} ({count})", callback_data=f"t:{name}"[:64])
+               for name, count in sorted(counts.items()) if len(f"t:{name}".encode()) <= 64]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 def _parse_callback(data: str) -> tuple[str, int, int]:
     try:
         kind, answer_id, argument = data.split(":")
@@ -293,12 +320,12 @@ async def _reply(msg: Message, html: str, keyboard: InlineKeyboardMarkup | None 
 
 
 @contextlib.asynccontextmanager
-async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int):
+async def _typing(bot, chat_id: int):
     """Show "typing…" until the block ends, refreshing it while a slow answer is computed."""
     async def keep_typing() -> None:
         while True:
             try:
-                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await bot.send_chat_action(chat_id, ChatAction.TYPING)
             except TelegramError as error:  # cosmetic: never fail a question over it
                 logger.debug("Typing action failed: %s", error)
             await asyncio.sleep(TYPING_REFRESH_SECONDS)

@@ -31,7 +31,9 @@ class TerminalSession:
         if command == "/moi":
             return views.latest_view(self.engine.catalog.latest(LATEST_COUNT), PLAIN)
         if command == "/tinh":
-            return views.tinh_view(self.engine.catalog, self.engine.gazetteer, argument.strip(), PLAIN)
+            if not argument.strip():
+                return views.provinces_view(self.engine.catalog, PLAIN)
+            return views.summary_view(self.engine.summarize(argument), PLAIN)
         if command == "/thongke":
             return views.stats_view(self.engine.stats(), None, PLAIN)
         if command == "/reindex":

@@ -5,14 +5,14 @@ Every piece of corpus or user text passes through `Markup.text`, which escapes i
 from __future__ import annotations
 
 from index.catalog import ArticleInfo, Catalog
-from index.gazetteer import Gazetteer
+from index.gazetteer import default_gazetteer
 from index.models import Answer, Citation, IndexReport, IndexStats
+from index.summary import Summary
 from prompts import text as message
 
 from .audit import Usage
 from .markup import Markup
 
-MAX_LISTED_ARTICLES = 30
 
 
 def _source_parts(title: str, source: str | None, date: str | None, province: str | None) -> list[str]:
@@ -20,7 +20,9 @@ def _source_parts(title: str, source: str | None, date: str | None, province: st
 
 
 def source_line(citation: Citation, m: Markup) -> str:
-    parts = _source_parts(citation.title, citation.source, citation.date, citation.province)
+    # "Bạc Liêu (nay thuộc Cà Mau)": articles keep the names of their day, readers need today's too.
+    province = default_gazetteer().label(citation.province) if citation.province else None
+    parts = _source_parts(citation.title, citation.source, citation.date, province)
     line = f"[{citation.n}] " + " — ".join(m.text(p) for p in parts)
     # The terminal is for staff, who look files up by doc_id; Telegram users need the outlet and date.
     return line if m.html else f"{line} ({citation.doc_id})"
@@ -60,32 +62,23 @@ def help_view(catalog: Catalog, m: Markup) -> str:
     return "\n".join(lines + ["", m.text(message("help_howto"))])
 
 
-def provinces_view(catalog: Catalog, m: Markup) -> str:
+def provinces_view(catalog: Catalog, m: Markup, listed: bool = True) -> str:
+    """The provinces that have articles; the bot shows them as buttons instead (listed=False)."""
     counts = catalog.province_counts()
     if not counts:
         return m.text(message("no_articles"))
     lines = [m.bold(message("provinces_heading"))]
-    lines += [f"• {m.text(name)} ({count})" for name, count in sorted(counts.items())]
+    if listed:
+        lines += [f"• {m.text(name)} ({count})" for name, count in sorted(counts.items())]
     return "\n".join(lines + ["", m.text(message("provinces_usage"))])
 
 
-def tinh_view(catalog: Catalog, gazetteer: Gazetteer, name: str, m: Markup) -> str:
-    """/tinh: the provinces with articles, or the articles of the province named (any spelling or era)."""
-    if not name:
-        return provinces_view(catalog, m)
-    provinces = gazetteer.in_question(name)
-    if not provinces:
-        return m.text(message("province_unknown", name=name[:100]))
-    return province_view(provinces[0], catalog.in_province(provinces), m)
-
-
-def province_view(name: str, articles: list[ArticleInfo], m: Markup) -> str:
-    if not articles:
-        return m.text(message("province_empty", name=name))
-    lines = [m.bold(message("province_heading", name=name, count=len(articles)))]
-    lines += [article_line(a, m) for a in articles[:MAX_LISTED_ARTICLES]]
-    if len(articles) > MAX_LISTED_ARTICLES:
-        lines.append(m.text(message("province_more", count=len(articles) - MAX_LISTED_ARTICLES)))
+def summary_view(summary: Summary, m: Markup) -> str:
+    """/tinh PROVINCE: the cited digest, then its sources; or why there is none (with suggestions)."""
+    if not summary.found:
+        return m.text(summary.summary)
+    lines = [m.bold(summary.province), m.text(summary.summary), "", m.bold(message("sources_heading"))]
+    lines += [source_line(c, m) for c in summary.citations]
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from .question import analyse
 from .retrieval import HybridRetriever
 from .settings import Settings
 from .store import PassageStore
+from .summary import Summary, summarize
 from .text import normalize
 
 
@@ -136,6 +137,11 @@ class Engine:
             citations.append(Citation(n, passage.doc_id, passage.title, passage.date, passage.source,
                                       passage.province, passage.text, round(part.score, 4)))
         return Answer(text, True, " ".join(pieces), tuple(citations), (time.perf_counter() - started) * 1000)
+
+    def summarize(self, province: str) -> Summary:
+        """The cited digest of what the corpus says about one province (any spelling, either era)."""
+        retriever, catalog = self._current()
+        return summarize(province, retriever.passages, catalog.articles, self.gazetteer)
 
     def stats(self) -> IndexStats:
         manifest = Manifest.load(self.settings.manifest_path)

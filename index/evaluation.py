@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .answering import MAX_ANSWER_CHARS
 from .models import Answer
+from .summary import Summary
 
 
 class GoldFileError(ValueError):
@@ -35,22 +36,36 @@ def match_key(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).lower()).strip()
 
 
-def facts_present(answer: str, facts: tuple[tuple[str, ...], ...]) -> bool:
+def facts_present(answer: str, facts: tuple[tuple[str, ...], ...], limit: int = MAX_ANSWER_CHARS) -> bool:
+    """Every fact group has an alternative in the answer, and the answer is short enough to count."""
     key = match_key(answer)
-    return len(answer) <= MAX_ANSWER_CHARS and all(any(match_key(alt) in key for alt in group) for group in facts)
+    return len(answer) <= limit and all(any(match_key(alt) in key for alt in group) for group in facts)
 
 
-def load_gold(path: Path) -> list[GoldItem]:
-    items = []
+def _gold_lines(path: Path) -> Iterator[tuple[int, dict]]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            raise GoldFileError(f"{path} line {number}: not JSON ({error})") from None
+
+
+def is_summary_gold(path: Path) -> bool:
+    """Summary gold files (shared/eval/summaries.jsonl) name a 'province' instead of a 'question'."""
+    first = next(_gold_lines(path), None)
+    return first is not None and isinstance(first[1], dict) and "province" in first[1]
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    items = []
+    for number, data in _gold_lines(path):
+        try:
             facts = tuple(tuple(str(alt) for alt in group) for group in data.get("answer_facts", []))
             item = GoldItem(str(data.get("id", f"line{number}")), str(data.get("kind", "unknown")),
                             str(data["question"]), facts, tuple(str(d) for d in data.get("source_docs", [])))
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+        except (KeyError, TypeError, AttributeError) as error:
             raise GoldFileError(f"{path} line {number}: not a gold item ({error.__class__.__name__}: {error}); "
                                 "each line needs a JSON object with 'question', 'answer_facts', 'source_docs'") from None
         if item.answerable and not item.answer_facts:
@@ -113,3 +128,67 @@ def summarize(rows: list[EvalRow]) -> dict[str, dict]:
         tallies[row.item.kind].add(row.item, row.answer)
         tallies["all"].add(row.item, row.answer)
     return {kind: tally.metrics() for kind, tally in sorted(tallies.items(), key=lambda kv: kv[0] == "all")}
+
+
+@dataclass(frozen=True)
+class SummaryGoldItem:
+    id: str
+    province: str
+    facts: tuple[tuple[str, ...], ...]
+    source_docs: tuple[str, ...]
+
+
+def load_summary_gold(path: Path) -> list[SummaryGoldItem]:
+    items = []
+    for number, data in _gold_lines(path):
+        try:
+            items.append(SummaryGoldItem(str(data.get("id", f"line{number}")), str(data["province"]),
+                                         tuple(tuple(str(a) for a in group) for group in data.get("facts", [])),
+                                         tuple(str(d) for d in data.get("source_docs", []))))
+        except (KeyError, TypeError, AttributeError) as error:
+            raise GoldFileError(f"{path} line {number}: not a summary gold item ({error.__class__.__name__}: "
+                                f"{error}); each line needs 'province', 'facts', 'source_docs'") from None
+    if not items:
+        raise GoldFileError(f"{path}: holds no provinces")
+    return items
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    item: SummaryGoldItem
+    summary: Summary
+    facts_ok: bool
+    sources_ok: bool
+
+    @property
+    def passed(self) -> bool:
+        if not self.item.source_docs:
+            return not self.summary.found
+        return self.summary.found and self.facts_ok and self.sources_ok
+
+
+def run_summary_eval(items: list[SummaryGoldItem], summarize: Callable[[str], Summary],
+                     limit: int) -> list[SummaryRow]:
+    rows = []
+    for item in items:
+        summary = summarize(item.province)
+        cited = {c.doc_id for c in summary.citations}
+        rows.append(SummaryRow(item, summary, facts_present(summary.summary, item.facts, limit),
+                               set(item.source_docs) <= cited))
+    return rows
+
+
+def summary_metrics(rows: list[SummaryRow]) -> dict[str, float | int | None]:
+    answerable = [r for r in rows if r.item.source_docs]
+    empty = [r for r in rows if not r.item.source_docs]
+
+    def ratio(hits: int, total: int) -> float | None:
+        return round(hits / total, 3) if total else None
+    return {
+        "n": len(rows),
+        "fact_accuracy": ratio(sum(r.summary.found and r.facts_ok for r in answerable), len(answerable)),
+        "source_coverage": ratio(sum(r.summary.found and r.sources_ok for r in answerable), len(answerable)),
+        "refusal_accuracy": ratio(sum(not r.summary.found for r in empty), len(empty)),
+        "passed": ratio(sum(r.passed for r in rows), len(rows)),
+        "mean_chars": round(sum(len(r.summary.summary) for r in answerable) / len(answerable), 1) if answerable else None,
+    }

@@ -1,6 +1,7 @@
 """Vietnamese provinces before and after the 2025 mergers, their aliases, and finding them in text."""
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections import Counter
@@ -72,6 +73,46 @@ class Gazetteer:
         return found
 
 
+    def resolve(self, name: str) -> tuple[str, tuple[str, ...]] | None:
+        """A province as someone names it -> (canonical name, the pre-2025 provinces it covers).
+
+        'Hưng Yên' -> ('Hưng Yên', ('Hưng Yên', 'Thái Bình')); 'binh duong' -> ('Bình Dương', ('Bình Dương',)).
+        None when no province is named.
+        """
+        provinces = self.in_question(name)
+        if not provinces:
+            return None
+        key = _key(_strip_prefix(name.strip()))
+        for new_name, formers in self.new_provinces.items():
+            if _key(_strip_prefix(new_name)) == key:
+                return new_name, tuple(dict.fromkeys((*provinces, *formers)))
+        return provinces[0], tuple(provinces)
+
+    def label(self, province: str) -> str:
+        """'Bạc Liêu' -> 'Bạc Liêu (nay thuộc Cà Mau)'; unchanged for provinces that kept their name."""
+        old = self._by_name.get(province)
+        if old is None or _key(_strip_prefix(old.now_part_of)) == _key(_strip_prefix(province)):
+            return province
+        if self.new_provinces.get(old.now_part_of) == (province,):
+            return f"{province} (nay là {old.now_part_of})"
+        return f"{province} (nay thuộc {old.now_part_of})"
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """Province names closest to a misspelled one, accents ignored ('Binh Duongg' -> ['Bình Dương'])."""
+        key = _key(_strip_prefix(name.strip()))
+        canonical: dict[str, str] = {}
+        for province in self.provinces:
+            for alias in (province.name, _strip_prefix(province.name), *province.aliases):
+                canonical.setdefault(_key(alias), province.name)
+        for new_name in self.new_provinces:
+            canonical.setdefault(_key(_strip_prefix(new_name)), new_name)
+        close = difflib.get_close_matches(key, list(canonical), n=n * 3, cutoff=0.7)
+        return list(dict.fromkeys(canonical[k] for k in close))[:n]
+
+    @property
+    def _by_name(self) -> dict[str, Province]:
+        return _provinces_by_name(self)
+
     def question_spans(self, question: str) -> list[tuple[int, int]]:
         """Where province names sit in a question, as (start, end) character offsets, longest names first."""
         folded = fold_diacritics(question).lower()
@@ -84,6 +125,11 @@ class Gazetteer:
                 if not any(match.start() < end and start < match.end() for start, end in spans):
                     spans.append(match.span())
         return sorted(spans)
+
+
+@lru_cache(maxsize=4)
+def _provinces_by_name(gazetteer: Gazetteer) -> dict[str, Province]:
+    return {p.name: p for p in gazetteer.provinces}
 
 
 def _key(name: str) -> str:

@@ -21,7 +21,7 @@ def telegram(seed_engine, tmp_path_factory):
     """One bot for the module; each test uses its own user ids, so rate limits and context do not mix."""
     root = tmp_path_factory.mktemp("bot")
     settings = make_settings(root, seed_engine.settings.corpus_dir, telegram_token=TOKEN,
-                             allowed_user_ids=f"{OFFICIAL},{OTHER_OFFICIAL},102,103,104,105,106,107,108",
+                             allowed_user_ids=f"{OFFICIAL},{OTHER_OFFICIAL},102,103,104,105,106,107,108,109",
                              allowed_chat_ids=str(GROUP), admin_user_ids=str(ADMIN), rate_limit_per_minute=4)
     audit = AuditLog(settings.audit_path)
     with FakeBotApi() as api:
@@ -141,14 +141,27 @@ def test_rate_limit_answers_kindly(telegram):
 def test_commands_for_everyone(telegram):
     api, _ = telegram
     replies = [_exchange(api, 105, command)["text"] for command in
-               ("/start", "/help", "/tinh", "/tinh thai binh", "/tinh Atlantis", "/moi", "/hoi", "/khong_co")]
+               ("/start", "/help", "/moi", "/hoi", "/khong_co")]
     assert "9 bài viết" in replies[0]
     assert "9 bài viết" in replies[1] and "Bình Dương" in replies[1] and "2022-11-10" in replies[1]
-    assert "Thái Bình (4)" in replies[2]
-    assert replies[3].startswith("<b>Bài viết về Thái Bình (4):</b>")
-    assert "Không nhận ra tỉnh “Atlantis”" in replies[4]
-    assert replies[5].startswith("<b>Các bài mới nhất:</b>") and replies[5].index("2024-04-24") < replies[5].index("2022")
-    assert "/hoi Bình Dương" in replies[6] and "Lệnh không có" in replies[7]
+    assert replies[2].startswith("<b>Các bài mới nhất:</b>") and replies[2].index("2024-04-24") < replies[2].index("2022")
+    assert "/hoi Bình Dương" in replies[3] and "Lệnh không có" in replies[4]
+
+
+def test_tinh_offers_provinces_summarizes_and_suggests(telegram):
+    api, audit = telegram
+    menu = _exchange(api, 109, "/tinh")
+    buttons = {b["text"]: b["callback_data"] for row in menu["reply_markup"]["inline_keyboard"] for b in row}
+    assert buttons["Thái Bình (4)"] == "t:Thái Bình" and "Bạc Liêu (1)" in buttons
+    api.press(109, menu, buttons["Bạc Liêu (1)"])
+    digest = api.wait_messages(109, 2)[1]
+    assert digest["text"].startswith("<b>Bạc Liêu</b>") and "Châu Hưng" in digest["text"]
+    assert "Bạc Liêu (nay thuộc Cà Mau)" in digest["text"]  # sources say what the province is now
+    answer_id = _answer_id(digest)
+    assert {c.doc_id for c in audit.citations(answer_id)} == {"001_891a798d6ddd07e4"}
+    assert "59" in _exchange(api, 109, "/tinh binh duong")["text"]
+    assert "chưa có bài viết nào về Kon Tum (nay thuộc Quảng Ngãi)" in _exchange(api, 109, "/tinh Kon Tum")["text"]
+    assert "Có phải bạn muốn tìm: Bình Dương" in _exchange(api, 109, "/tinh Binh Duogn")["text"]
 
 
 def test_admin_commands_check_the_role(telegram):

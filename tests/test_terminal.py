@@ -21,7 +21,8 @@ def test_chat_has_the_bot_commands_and_follow_ups(seed_engine):
     out = io.StringIO()
     chat(seed_engine, read=lambda prompt: next(lines), out=out)
     text = out.getvalue()
-    assert "9 bài viết" in text and "Bài viết về Bình Dương (1):" in text and "Các bài mới nhất:" in text
+    assert "9 bài viết" in text and "1 bài viết về Bình Dương" in text and "59 mô hình" in text
+    assert "Các bài mới nhất:" in text
     assert "Hiểu câu hỏi là: Thái Bình có bao nhiêu mô hình tự quản về ANTT?" in text and "100 mô hình" in text
     assert "/hoi Bình Dương" in text and "Lệnh không có" in text
     assert "<b>" not in text  # plain text, not Telegram HTML
