@@ -12,7 +12,7 @@ from index.embeddings import EmbeddingLoadError
 from index.evaluation import (GoldFileError, is_summary_gold, load_gold, load_summary_gold, run_eval,
                               run_summary_eval, summarize, summary_metrics)
 from index.summary import MAX_SUMMARY_CHARS
-from index.indexing import EmbeddingMismatch
+from index.indexing import EmbeddingMismatch, IndexBusy
 
 from .markup import PLAIN
 from .views import answer_view, summary_view
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SettingsError, EmbeddingMismatch, EmbeddingLoadError, FileNotFoundError) as error:
+    except (SettingsError, EmbeddingMismatch, EmbeddingLoadError, FileNotFoundError, IndexBusy) as error:
         print(f"hoidap: {error}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -18,8 +18,11 @@ def _key(sentence: str) -> str:
     return " ".join(folded_words(sentence))
 
 
-def passages_for(articles: list[Article]) -> list[tuple[str, str, dict]]:
+def passages_for(articles: list[Article], version: str = "") -> list[tuple[str, str, dict]]:
     """(passage id, sentence, metadata) for every distinct sentence of one file's articles.
+
+    `version` (the file's content hash) is part of every id and metadata, so a new version of a file
+    can be written beside the old one and made visible at once (see indexing).
 
     A sentence repeated verbatim, or contained in one already kept (a page-break fragment of a
     repeated block), is indexed once.
@@ -37,10 +40,11 @@ def passages_for(articles: list[Article]) -> list[tuple[str, str, dict]]:
                 continue
             seen.append(key)
             passages.append((
-                f"{article.article_id}:{position}",
+                f"{article.article_id}:{position}@{version}",
                 sentence,
                 {
                     "doc_id": article.doc_id,
+                    "version": version,
                     "article_id": article.article_id,
                     "article_no": article.number,
                     "title": article.title,

@@ -25,6 +25,9 @@ from .summary import Summary, summarize
 from .text import normalize
 
 
+RELOAD_CHECK_SECONDS = 2.0
+
+
 class QuestionError(ValueError):
     """A question that cannot be searched (empty, too long, no words); the message is for the user."""
 
@@ -38,11 +41,23 @@ class Engine:
         self.store = PassageStore(settings.chroma_path, settings.collection, embedding_fingerprint(self.embedding))
         # Retriever and catalog are swapped together, so a question never sees one from each index version.
         self._loaded: tuple[HybridRetriever, Catalog] | None = None
+        self._loaded_manifest: float | None = None  # mtime of the manifest the loaded index reflects
+        self._checked_at = 0.0
+        self._reloading = False
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
 
+    def _manifest_mtime(self) -> float | None:
+        try:
+            return self.settings.manifest_path.stat().st_mtime
+        except OSError:
+            return None
+
     def _load(self) -> tuple[HybridRetriever, Catalog]:
-        retriever = HybridRetriever(self.store, self.embedding, self.glossary)
+        mtime = self._manifest_mtime()
+        retriever = HybridRetriever(self.store, self.embedding, self.glossary,
+                                    Manifest.load(self.settings.manifest_path).versions())
+        self._loaded_manifest = mtime
         return retriever, Catalog(retriever.passages)
 
     def _current(self) -> tuple[HybridRetriever, Catalog]:
@@ -52,7 +67,28 @@ class Engine:
                 if self._loaded is None:
                     self._loaded = self._load()
                 loaded = self._loaded
+        else:
+            self._reload_if_reindexed_elsewhere()
         return loaded
+
+    def _reload_if_reindexed_elsewhere(self) -> None:
+        """Another process (`hoidap index` beside the bot) committed a new index: load it in the
+        background and switch when ready; questions keep the current one meanwhile."""
+        now = time.monotonic()
+        if now - self._checked_at < RELOAD_CHECK_SECONDS or self._reloading:
+            return
+        self._checked_at = now
+        if self._manifest_mtime() == self._loaded_manifest or self._build_lock.locked():
+            return
+        self._reloading = True
+
+        def reload() -> None:
+            try:
+                self._loaded = self._load()
+            finally:
+                self._reloading = False
+
+        threading.Thread(target=reload, name="hoidap-reload", daemon=True).start()
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -71,7 +107,7 @@ class Engine:
         with self._build_lock:
             report = build_index(self.settings.corpus_dir, self.store, self.settings.manifest_path, self.embedding,
                                  self.settings.max_file_bytes, rebuild=rebuild, progress=progress)
-            if not report.unchanged and self._loaded is not None:
+            if self._loaded is not None and (not report.unchanged or self._manifest_mtime() != self._loaded_manifest):
                 self._loaded = self._load()
             return report
 

@@ -1,4 +1,14 @@
-"""Corpus folder -> Chroma: parse, chunk, embed and store new or changed files; drop deleted ones."""
+"""Corpus folder -> Chroma: incremental, crash-safe, one indexer at a time.
+
+How a crash can never leave a half-indexed article visible:
+- every passage carries its document's content `version`; questions only see passages whose
+  version the manifest names (the manifest is replaced atomically with os.replace);
+- a batch of changed documents is written in three steps, the manifest saved between them:
+  (1) mark the new versions `pending` and add their passages, (2) commit: the manifest names the new
+  versions and lists the old ones as `garbage`, (3) delete the garbage;
+- a run first finishes what a killed run left: pending versions never committed and garbage never
+  deleted are removed. So a kill at any moment leaves the previous index answering.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,113 +16,235 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from .articles import parse_articles
 from .chunking import passages_for
 from .models import IndexReport
-from .reading import UnreadableFile, corpus_files, read_source
+from .reading import UnreadableFile, corpus_files, read_bytes
 from .store import PassageStore
 
 Progress = Callable[[int, int, str], None]
+MANIFEST_FORMAT = 2
+# Documents embedded between two manifest commits: bounds the work a crash throws away.
+BATCH_DOCUMENTS = 32
+BATCH_PASSAGES = 2000
 
 
 class EmbeddingMismatch(RuntimeError):
     """The index holds vectors from another embedding model."""
 
 
+class IndexBusy(RuntimeError):
+    """Another process or thread is indexing the same data folder."""
+
+
 @dataclass
 class Manifest:
-    """doc_id -> content hash and counts; written after the store, so a crash re-indexes, never skips."""
+    """doc_id -> file state, content version and counts; the source of truth for what questions see."""
     path: Path
-    documents: dict
-    embedding: str | None
-    indexed_at: str | None
+    documents: dict = field(default_factory=dict)
+    embedding: str | None = None
+    indexed_at: str | None = None
+    pending: dict = field(default_factory=dict)  # doc_id -> version being written
+    garbage: dict = field(default_factory=dict)  # doc_id -> [versions to delete]
+    format: int = MANIFEST_FORMAT
 
     @classmethod
     def load(cls, path: Path) -> "Manifest":
         if not path.exists():
-            return cls(path, {}, None, None)
+            return cls(path)
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(path, data.get("documents", {}), data.get("embedding"), data.get("indexed_at"))
+        return cls(path, data.get("documents", {}), data.get("embedding"), data.get("indexed_at"),
+                   data.get("pending", {}), data.get("garbage", {}), data.get("format", 1))
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        payload = {"documents": self.documents, "embedding": self.embedding, "indexed_at": self.indexed_at}
-        temporary.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        temporary = self.path.with_suffix(f".tmp{os.getpid()}")
+        payload = {"format": self.format, "documents": self.documents, "embedding": self.embedding,
+                   "indexed_at": self.indexed_at, "pending": self.pending, "garbage": self.garbage}
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temporary, self.path)
 
+    def versions(self) -> dict[str, str]:
+        """doc_id -> the committed version: the passages questions may see."""
+        return {doc_id: entry["version"] for doc_id, entry in self.documents.items() if "version" in entry}
 
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+def content_version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def index_lock(data_dir: Path) -> FileLock:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(data_dir / "index.lock"))
 
 
 def build_index(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding: BaseEmbedding,
-                max_file_bytes: int, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-    """Bring the store in line with the corpus folder; returns what changed and what was skipped."""
+                max_file_bytes: int, rebuild: bool = False, progress: Progress | None = None,
+                wait_seconds: float = 0) -> IndexReport:
+    """Bring the store in line with the corpus folder; returns what changed and what was skipped.
+
+    Raises:
+        IndexBusy: another indexer holds the data folder's lock for longer than `wait_seconds`.
+        EmbeddingMismatch: the index was built with another embedding model (use rebuild).
+    """
+    lock = index_lock(manifest_path.parent)
+    try:
+        lock.acquire(timeout=wait_seconds)
+    except Timeout:
+        raise IndexBusy(f"Another indexer is running on {manifest_path.parent} (lock {lock.lock_file}); "
+                        "wait for it to finish, then run again") from None
+    try:
+        return _build(corpus_dir, store, manifest_path, embedding, max_file_bytes, rebuild, progress)
+    finally:
+        lock.release()
+
+
+def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding: BaseEmbedding,
+           max_file_bytes: int, rebuild: bool, progress: Progress | None) -> IndexReport:
     started = time.perf_counter()
     manifest = Manifest.load(manifest_path)
+    if manifest.format < MANIFEST_FORMAT:
+        rebuild = True  # passages without versions cannot be told apart: start over once
     if rebuild:
         store.reset()
-        manifest.documents = {}
+        manifest = Manifest(manifest_path)
     elif manifest.documents and manifest.embedding not in (None, store.fingerprint):
         raise EmbeddingMismatch(
             f"The index was built with {manifest.embedding}, but the settings now select {store.fingerprint}. "
             "Run 'hoidap index --rebuild' to re-embed the corpus with the new model."
         )
+    _finish_interrupted_run(store, manifest)
     skipped: list[tuple[str, str]] = []
-    sources = {}
+    files: dict[str, Path] = {}
     for path in corpus_files(corpus_dir):
+        doc_id = path.stem
+        if doc_id in files:
+            skipped.append((path.name, f"{path.name}: {files[doc_id].name} already has the doc_id {doc_id}; "
+                                       "rename one of them"))
+            continue
+        files[doc_id] = path
+    removed = [d for d in manifest.documents if d not in files]
+    to_index: list[tuple[str, Path, bytes, os.stat_result]] = []
+    for doc_id, path in files.items():
+        entry = manifest.documents.get(doc_id)
         try:
-            source = read_source(path, max_file_bytes)
+            stat = path.stat()
+            if entry and entry.get("file") == path.name and entry.get("size") == stat.st_size \
+                    and entry.get("mtime_ns") == stat.st_mtime_ns:
+                continue  # unchanged on disk: not even read
+            if stat.st_size > max_file_bytes:
+                raise UnreadableFile(f"{path.name}: {stat.st_size} bytes is over the {max_file_bytes}-byte limit "
+                                     "(HOIDAP_MAX_FILE_BYTES)")
+            data = path.read_bytes()
         except (UnreadableFile, OSError) as error:
             skipped.append((path.name, str(error)))
             continue
-        if source.doc_id in sources:
-            skipped.append((path.name, f"{path.name}: another file already has the doc_id {source.doc_id}"))
+        if entry and entry.get("version") == content_version(data):
+            entry.update(file=path.name, size=stat.st_size, mtime_ns=stat.st_mtime_ns)  # touched, not changed
             continue
-        sources[source.doc_id] = source
-    unreadable = {name.rsplit(".", 1)[0] for name, _ in skipped}
-    removed = [d for d in manifest.documents if d not in sources and d not in unreadable]
-    changed = [d for d, s in sources.items() if manifest.documents.get(d, {}).get("hash") != _hash(s.text)]
-    added = [d for d in changed if d not in manifest.documents]
-    updated = [d for d in changed if d in manifest.documents]
+        to_index.append((doc_id, path, data, stat))
+    added = [d for d, *_ in to_index if d not in manifest.documents]
+    updated = [d for d, *_ in to_index if d in manifest.documents]
     if removed:
-        store.delete_documents(removed)
         for doc_id in removed:
-            manifest.documents.pop(doc_id)
-    for done, doc_id in enumerate(changed):
+            manifest.garbage.setdefault(doc_id, []).append(manifest.documents.pop(doc_id)["version"])
+        manifest.save()  # questions stop seeing them now
+        _collect_garbage(store, manifest)
+    done = 0
+    batch: list[tuple[str, dict, list]] = []
+    for doc_id, path, data, stat in to_index:
         if progress:
-            progress(done, len(changed), doc_id)
-        source = sources[doc_id]
-        articles = parse_articles(doc_id, source.text)
-        passages = passages_for(articles)
-        if not passages:
-            skipped.append((source.path.name, f"{source.path.name}: no sentences to index after cleaning"))
+            progress(done, len(to_index), doc_id)
+        done += 1
+        try:
+            text = read_bytes(data, path.name)
+            if not any(ch.isalpha() for ch in text):
+                raise UnreadableFile(f"{path.name}: holds no readable text")
+        except UnreadableFile as error:
+            skipped.append((path.name, str(error)))
             continue
-        ids, texts, metadatas = zip(*passages)
-        vectors = embedding.get_text_embedding_batch(list(texts))
-        store.delete_documents([doc_id])
-        store.add(list(ids), list(texts), vectors, list(metadatas))
-        manifest.documents[doc_id] = {"hash": _hash(source.text), "file": source.path.name,
-                                      "articles": len(articles), "chunks": len(passages)}
-        manifest.embedding = store.fingerprint
-        manifest.save()
+        version = content_version(data)
+        articles = parse_articles(doc_id, text)
+        passages = passages_for(articles, version)
+        if not passages:
+            skipped.append((path.name, f"{path.name}: no sentences to index after cleaning"))
+            continue
+        primary = articles[0] if articles else None
+        entry = {"version": version, "file": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                 "articles": len(articles), "chunks": len(passages),
+                 "title": primary.title if primary else "", "date": primary.date if primary else None,
+                 "province": primary.primary_province if primary else None}
+        batch.append((doc_id, entry, passages))
+        if len(batch) >= BATCH_DOCUMENTS or sum(len(p) for _, _, p in batch) >= BATCH_PASSAGES:
+            _write_batch(batch, store, manifest, embedding)
+            batch = []
+    if batch:
+        _write_batch(batch, store, manifest, embedding)
     if progress:
-        progress(len(changed), len(changed), "")
-    unchanged = not (changed or removed or rebuild)
+        progress(len(to_index), len(to_index), "")
+    failed = {name.rsplit(".", 1)[0] for name, _ in skipped}
+    unchanged = not (set(added) - failed or set(updated) - failed or removed or rebuild)
+    manifest.embedding = store.fingerprint
     if not unchanged or manifest.indexed_at is None:
-        manifest.embedding = store.fingerprint
         manifest.indexed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        manifest.save()
+    manifest.save()  # also keeps the stat of touched files, so the next check does not re-read them
     return IndexReport(
         articles=sum(d["articles"] for d in manifest.documents.values()),
         chunks=sum(d["chunks"] for d in manifest.documents.values()),
-        added=tuple(added), updated=tuple(updated), removed=tuple(removed), skipped=tuple(skipped),
+        added=tuple(d for d in added if d not in failed), updated=tuple(d for d in updated if d not in failed),
+        removed=tuple(removed), skipped=tuple(skipped),
         seconds=time.perf_counter() - started, unchanged=unchanged,
     )
+
+
+def _write_batch(batch: list[tuple[str, dict, list]], store: PassageStore, manifest: Manifest,
+                 embedding: BaseEmbedding) -> None:
+    """Embed and add a batch invisibly, commit it in one manifest write, then drop the versions it replaced."""
+    ids = [pid for _, _, passages in batch for pid, _, _ in passages]
+    texts = [text for _, _, passages in batch for _, text, _ in passages]
+    metadatas = [meta for _, _, passages in batch for _, _, meta in passages]
+    vectors = embedding.get_text_embedding_batch(texts)
+    manifest.pending.update({doc_id: entry["version"] for doc_id, entry, _ in batch})
+    manifest.embedding = store.fingerprint
+    manifest.save()
+    store.add(ids, texts, vectors, metadatas)
+    for doc_id, entry, _ in batch:
+        old = manifest.documents.get(doc_id)
+        if old and old.get("version") != entry["version"]:
+            manifest.garbage.setdefault(doc_id, []).append(old["version"])
+        manifest.documents[doc_id] = entry
+        manifest.pending.pop(doc_id, None)
+    manifest.save()  # the commit: from here questions see the new versions
+    _collect_garbage(store, manifest)
+
+
+def _finish_interrupted_run(store: PassageStore, manifest: Manifest) -> None:
+    """Remove what a killed run wrote but never committed, and what it committed but never deleted."""
+    if not manifest.pending and not manifest.garbage:
+        return
+    for doc_id, version in manifest.pending.items():
+        if manifest.documents.get(doc_id, {}).get("version") != version:
+            manifest.garbage.setdefault(doc_id, []).append(version)
+    manifest.pending = {}
+    manifest.save()
+    _collect_garbage(store, manifest)
+
+
+def _collect_garbage(store: PassageStore, manifest: Manifest) -> None:
+    if not manifest.garbage:
+        return
+    for doc_id, versions in manifest.garbage.items():
+        for version in set(versions) - {manifest.documents.get(doc_id, {}).get("version")}:
+            store.delete_version(doc_id, version)
+    manifest.garbage = {}
+    manifest.save()

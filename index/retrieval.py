@@ -78,12 +78,16 @@ class DiacriticRestorer:
 class HybridRetriever:
     """Holds the passages in memory for keyword search and scoring; vectors stay in Chroma."""
 
-    def __init__(self, store: PassageStore, embedding: BaseEmbedding, glossary: Glossary) -> None:
+    def __init__(self, store: PassageStore, embedding: BaseEmbedding, glossary: Glossary,
+                 visible: dict[str, str] | None = None) -> None:
+        """`visible`: doc_id -> committed version; passages of other versions (a reindex in flight, or
+        leftovers of a killed one) are not loaded. None loads everything."""
         self._store = store
         self._embedding = embedding
         self._glossary = glossary
         stored = store.all()
-        self.passages = [_passage(i, t, m) for i, t, m in zip(stored.ids, stored.texts, stored.metadatas)]
+        self.passages = [_passage(i, t, m) for i, t, m in zip(stored.ids, stored.texts, stored.metadatas)
+                         if visible is None or visible.get(m.get("doc_id")) == m.get("version")]
         self._by_id = {p.node_id: index for index, p in enumerate(self.passages)}
         self.sentence_tokens = [set(keyword_tokens(p.text, glossary)) for p in self.passages]
         # Context: the neighbours, the article's title and its date ("bài ngày 10/11/2022").

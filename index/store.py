@@ -52,9 +52,8 @@ class PassageStore:
                 embeddings=embeddings[start:end], metadatas=metadatas[start:end],
             )
 
-    def delete_documents(self, doc_ids: list[str]) -> None:
-        for doc_id in doc_ids:
-            self._collection.delete(where={"doc_id": doc_id})
+    def delete_version(self, doc_id: str, version: str) -> None:
+        self._collection.delete(where={"$and": [{"doc_id": doc_id}, {"version": version}]})
 
     def all(self) -> StoredPassages:
         ids, texts, metadatas = [], [], []
