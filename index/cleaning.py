@@ -31,12 +31,15 @@ def _is_undiacritized_copy(line: str) -> bool:
 def clean_lines(raw: str) -> list[str]:
     """Normalized, non-empty lines with boilerplate and related-news teasers removed."""
     lines: list[str] = []
-    for line in normalize(raw).split("\n"):
-        if not line:
-            continue
+    raw_lines = [line for line in normalize(raw).split("\n") if line]
+    # Undiacritized lines are alt-text copies only in a text written with diacritics; a text typed
+    # without them (or a PDF whose font lost them) is all such lines, and is the article itself.
+    prose = [line for line in raw_lines if len(line.split()) >= 6]
+    written_with_diacritics = sum(has_diacritics(line) for line in prose) * 2 >= len(prose)
+    for line in raw_lines:
         if _RELATED_NEWS.match(line):
             break
-        if is_boilerplate(line) or _is_undiacritized_copy(line):
+        if is_boilerplate(line) or (written_with_diacritics and _is_undiacritized_copy(line)):
             continue
         # Photo captions repeat on the next line; long passages repeat anywhere.
         if lines and line == lines[-1]:

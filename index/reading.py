@@ -96,11 +96,16 @@ def _html_text(data: bytes, name: str) -> str:
     if not body or not body.strip():
         raise UnreadableFile(f"{name}: no article text found in the HTML page")
     meta = trafilatura.extract_metadata(html)
-    head = [part for part in ((meta.title if meta else None), (meta.date if meta else None)) if part]
-    # Title first, then the date: the layout the article parser expects of a plain-text article.
-    if head and body.strip().startswith(head[0]):
-        head = head[1:]
-    return "\n".join([*head, body])
+    title = (meta.title or "").strip() if meta else ""
+    lines = body.strip().split("\n")
+    if title and lines[0].strip() == title:
+        lines = lines[1:]
+    # Title first, then the date as newspapers print it: the layout the article parser reads.
+    date = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", (meta.date or "") if meta else "")
+    head = [title] if title else []
+    if date:
+        head.append(f"{int(date.group(3))}/{int(date.group(2))}/{date.group(1)}")
+    return "\n".join([*head, *lines])
 
 
 def _docx_text(data: bytes, name: str) -> str:

