@@ -24,13 +24,27 @@ def _engine() -> Engine:
     return Engine(load_settings())
 
 
-def _progress(done: int, total: int, doc_id: str) -> None:
-    if total and sys.stderr.isatty():
-        print(f"\rĐang lập chỉ mục {done}/{total} {doc_id[:40]:40}", end="" if done < total else "\n", file=sys.stderr)
+class _ProgressBar:
+    """Articles done / total with ETA on a terminal (tqdm); silent when stderr is not one."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, done: int, total: int, doc_id: str) -> None:
+        if not total or not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="tệp", desc="Lập chỉ mục", file=sys.stderr, dynamic_ncols=True)
+        self._bar.update(done - self._bar.n)
+        self._bar.set_postfix_str(doc_id[:40])
+        if done >= total:
+            self._bar.close()
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    report = _engine().build(rebuild=args.rebuild, progress=_progress)
+    report = _engine().build(rebuild=args.rebuild, progress=_ProgressBar())
     if report.unchanged:
         print(f"Unchanged: {report.articles} articles, {report.chunks} chunks already indexed ({report.seconds:.1f} s).")
     else:

@@ -30,11 +30,12 @@ from .conversation import ConversationMemory
 from .logs import redact
 from .markup import HTML, split_html
 from .ratelimit import SlidingWindowLimiter
+from .staff import StaffActions
 
 logger = logging.getLogger(__name__)
 
 PUBLIC_COMMANDS = ("start", "help", "hoi", "tinh", "moi", "id")
-ADMIN_COMMANDS = ("thongke", "reindex")
+ADMIN_COMMANDS = ("thongke", "reindex", "xoa")
 LATEST_COUNT = 10
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s per action
 
@@ -42,17 +43,19 @@ TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s per act
 class BotHandlers:
     def __init__(self, engine: Engine, settings: Settings, audit: AuditLog) -> None:
         self.engine = engine
+        self.settings = settings
         self.audit = audit
         self.access = AccessPolicy.from_settings(settings)
         self.limiter = SlidingWindowLimiter(settings.rate_limit_per_minute)
         self.memory = ConversationMemory(settings.context_minutes * 60)
         self.executor = ThreadPoolExecutor(settings.bot_workers, thread_name_prefix="hoidap-engine")
-        self._reindexing: asyncio.Task | None = None
+        self.staff = StaffActions(self)
 
     # ----- wiring -----
 
     def register(self, app: Application) -> None:
-        for name in PUBLIC_COMMANDS + ADMIN_COMMANDS:
+        self.staff.register(app)  # first: its button pattern and documents must win over the general handlers
+        for name in PUBLIC_COMMANDS + ("thongke",):
             app.add_handler(CommandHandler(name, getattr(self, f"cmd_{name}")))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, self.on_private_text))
@@ -84,7 +87,7 @@ class BotHandlers:
 
     # ----- access -----
 
-    async def _authorized(self, update: Update) -> bool:
+    async def authorized(self, update: Update) -> bool:
         user, chat = update.effective_user, update.effective_chat
         user_id, chat_id = (user.id if user else None), (chat.id if chat else None)
         if self.access.allows(user_id, chat_id):
@@ -97,8 +100,8 @@ class BotHandlers:
             await update.effective_message.reply_text(HTML.text(refusal))
         return False
 
-    async def _admin(self, update: Update) -> bool:
-        if not await self._authorized(update):
+    async def admin(self, update: Update) -> bool:
+        if not await self.authorized(update):
             return False
         if self.access.is_admin(update.effective_user.id if update.effective_user else None):
             return True
@@ -122,13 +125,13 @@ class BotHandlers:
     async def cmd_hoi(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         parts = (update.effective_message.text or "").split(maxsplit=1)
         if len(parts) < 2:
-            if await self._authorized(update):
+            if await self.authorized(update):
                 await update.effective_message.reply_text(HTML.text(message("hoi_usage")))
             return
         await self._ask(update, context, parts[1])
 
     async def _ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
-        if not await self._authorized(update):
+        if not await self.authorized(update):
             return
         msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
         wait = self.limiter.try_acquire(user.id)
@@ -155,7 +158,7 @@ class BotHandlers:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if not await self._authorized(update):
+        if not await self.authorized(update):
             return
         if (query.data or "").startswith("t:"):
             await query.answer()
@@ -180,12 +183,12 @@ class BotHandlers:
     # ----- commands -----
 
     async def cmd_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await self._authorized(update):
+        if await self.authorized(update):
             catalog = await self._run(lambda: self.engine.catalog)
             await update.effective_message.reply_text(HTML.text(message("welcome", articles=len(catalog))))
 
     async def cmd_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await self._authorized(update):
+        if await self.authorized(update):
             catalog = await self._run(lambda: self.engine.catalog)
             await _reply(update.effective_message, views.help_view(catalog, HTML))
 
@@ -196,7 +199,7 @@ class BotHandlers:
 
     async def cmd_tinh(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/tinh: buttons for the provinces with articles; /tinh PROVINCE: its cited digest."""
-        if not await self._authorized(update):
+        if not await self.authorized(update):
             return
         name = " ".join(context.args or ()).strip()
         if name:
@@ -217,44 +220,22 @@ class BotHandlers:
         await _reply(update.effective_message, views.summary_view(summary, HTML), keyboard)
 
     async def cmd_moi(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await self._authorized(update):
+        if await self.authorized(update):
             catalog = await self._run(lambda: self.engine.catalog)
             await _reply(update.effective_message, views.latest_view(catalog.latest(LATEST_COUNT), HTML))
 
     async def cmd_thongke(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await self._admin(update):
+        if await self.admin(update):
             stats = await self._run(self.engine.stats)
             usage = await self._run(self.audit.usage)
             await _reply(update.effective_message, views.stats_view(stats, usage, HTML))
 
-    async def cmd_reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Index the corpus folder in the background; answers keep flowing from the old index meanwhile."""
-        if not await self._admin(update):
-            return
-        if self._reindexing and not self._reindexing.done():
-            await update.effective_message.reply_text(HTML.text(message("reindex_running")))
-            return
-        notice = await update.effective_message.reply_text(HTML.text(message("reindex_started")))
-        self._reindexing = asyncio.create_task(self._reindex(notice))
-
-    async def _reindex(self, notice: Message) -> None:
-        try:
-            report = await asyncio.to_thread(self.engine.build)
-            text = views.reindex_view(report, HTML)
-        except Exception as error:  # reported to the admin who asked, and logged in full
-            logger.exception("Reindex failed")
-            text = HTML.text(message("reindex_failed", error=redact(str(error))[:500]))
-        parts = split_html(text)
-        await notice.edit_text(parts[0])
-        for part in parts[1:]:
-            await notice.reply_text(part)
-
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await self._authorized(update):
+        if await self.authorized(update):
             await update.effective_message.reply_text(HTML.text(message("chat_unknown_command")))
 
     async def on_private_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await self._authorized(update):
+        if await self.authorized(update):
             await update.effective_message.reply_text(HTML.text(message("send_text")))
 
     # ----- errors -----

@@ -98,7 +98,7 @@ class Engine:
     def catalog(self) -> Catalog:
         return self._current()[1]
 
-    def build(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+    def build(self, rebuild: bool = False, progress: Progress | None = None, wait_seconds: float = 0) -> IndexReport:
         """Index new and changed files of the corpus folder, drop deleted ones (all of it with rebuild).
 
         Safe to call while other threads answer: they keep the previous in-memory index until the new
@@ -106,7 +106,8 @@ class Engine:
         """
         with self._build_lock:
             report = build_index(self.settings.corpus_dir, self.store, self.settings.manifest_path, self.embedding,
-                                 self.settings.max_file_bytes, rebuild=rebuild, progress=progress)
+                                 self.settings.max_file_bytes, rebuild=rebuild, progress=progress,
+                                 wait_seconds=wait_seconds)
             if self._loaded is not None and (not report.unchanged or self._manifest_mtime() != self._loaded_manifest):
                 self._loaded = self._load()
             return report

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
         return self.data_dir / "manifest.json"
 
     @property
+    def trash_path(self) -> Path:
+        """Where /xoa moves removed corpus files: nothing a staff member removes is lost."""
+        return self.data_dir / "trash"
+
+    @property
     def audit_path(self) -> Path:
         return self.data_dir / "audit.sqlite3"
 
