@@ -13,6 +13,7 @@ from index.evaluation import (GoldFileError, is_summary_gold, load_gold, load_su
                               run_summary_eval, summarize, summary_metrics)
 from index.summary import MAX_SUMMARY_CHARS
 from index.indexing import EmbeddingMismatch, IndexBusy
+from index.store import ChromaUnavailable
 
 from .markup import PLAIN
 from .views import answer_view, summary_view
@@ -229,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SettingsError, EmbeddingMismatch, EmbeddingLoadError, FileNotFoundError, IndexBusy) as error:
+    except (SettingsError, EmbeddingMismatch, EmbeddingLoadError, FileNotFoundError, IndexBusy,
+            ChromaUnavailable) as error:
         print(f"hoidap: {error}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -38,7 +38,8 @@ class Engine:
         self.embedding = embedding or load_embedding(settings)
         self.glossary = default_glossary()
         self.gazetteer = default_gazetteer()
-        self.store = PassageStore(settings.chroma_path, settings.collection, embedding_fingerprint(self.embedding))
+        self.store = PassageStore(settings.chroma_path, settings.collection, embedding_fingerprint(self.embedding),
+                                  host=settings.chroma_host, port=settings.chroma_port)
         # Retriever and catalog are swapped together, so a question never sees one from each index version.
         self._loaded: tuple[HybridRetriever, Catalog] | None = None
         self._loaded_manifest: float | None = None  # mtime of the manifest the loaded index reflects

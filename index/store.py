@@ -1,4 +1,4 @@
-"""Chroma persistence for passages: one collection, embedded PersistentClient under the data folder."""
+"""Chroma persistence for passages: one collection, embedded under the data folder or on a Chroma server."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,10 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 _BATCH = 1000
+
+
+class ChromaUnavailable(RuntimeError):
+    """HOIDAP_CHROMA_HOST is set but no Chroma server answers there."""
 
 
 @dataclass(frozen=True)
@@ -20,11 +24,22 @@ class StoredPassages:
 class PassageStore:
     """Verbs over the passage collection; nothing outside this module touches chromadb."""
 
-    def __init__(self, path: Path, collection: str, fingerprint: str) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-        )
+    def __init__(self, path: Path, collection: str, fingerprint: str, host: str | None = None,
+                 port: int = 8000) -> None:
+        """Embedded Chroma under `path`, or a Chroma server when `host` is given (`path` then unused)."""
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+        if host:
+            try:
+                self._client = chromadb.HttpClient(host=host, port=port, settings=settings)
+                self._client.heartbeat()
+            except Exception as error:  # chromadb raises several kinds for an unreachable server
+                raise ChromaUnavailable(
+                    f"Cannot reach the Chroma server at {host}:{port} ({error.__class__.__name__}: {error}); "
+                    "start it (chroma run --path DIR --port PORT) or check HOIDAP_CHROMA_HOST/HOIDAP_CHROMA_PORT"
+                ) from None
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         self._name = collection
         self._collection = self._client.get_or_create_collection(
             collection, metadata={"hnsw:space": "cosine", "embedding": fingerprint}
