@@ -35,6 +35,7 @@ MANIFEST_FORMAT = 2
 BATCH_DOCUMENTS = 32
 BATCH_PASSAGES = 2000
 EMBED_CHUNK = 64
+STORE_CHUNK = 1000
 
 
 class EmbeddingMismatch(RuntimeError):
@@ -217,10 +218,15 @@ def _write_batch(batch: list[tuple[str, dict, list]], store: PassageStore, manif
     manifest.pending.update({doc_id: entry["version"] for doc_id, entry, _ in batch})
     manifest.embedding = store.fingerprint
     manifest.save()
-    for start in range(0, len(ids), EMBED_CHUNK):  # stored as embedded: memory stays flat for big files
-        end = start + EMBED_CHUNK
-        store.add(ids[start:end], texts[start:end], embedding.get_text_embedding_batch(texts[start:end]),
-                  metadatas[start:end])
+    vectors: list[list[float]] = []
+    stored = 0
+    for start in range(0, len(ids), EMBED_CHUNK):
+        vectors += embedding.get_text_embedding_batch(texts[start:start + EMBED_CHUNK])
+        # Chroma adds fastest in large batches; storing as we go keeps memory flat for big batches.
+        if len(vectors) >= STORE_CHUNK or start + EMBED_CHUNK >= len(ids):
+            end = stored + len(vectors)
+            store.add(ids[stored:end], texts[stored:end], vectors, metadatas[stored:end])
+            stored, vectors = end, []
     for doc_id, entry, _ in batch:
         old = manifest.documents.get(doc_id)
         if old and old.get("version") != entry["version"]:
