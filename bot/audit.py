@@ -71,7 +71,9 @@ class AuditLog:
     def citations(self, answer_id: int) -> tuple[Citation, ...] | None:
         with self._lock:
             row = self._db.execute("SELECT citations FROM questions WHERE id = ?", (answer_id,)).fetchone()
-        return None if row is None else tuple(Citation(**item) for item in json.loads(row[0]))
+        if row is None:
+            return None
+        return tuple(Citation(**{**item, "also_in": tuple(item.get("also_in", ()))}) for item in json.loads(row[0]))
 
     def set_feedback(self, answer_id: int, user_id: int | None, value: int) -> bool:
         """+1 or -1 on an answer; the latest vote wins. False when the answer is unknown."""

@@ -24,6 +24,8 @@ def source_line(citation: Citation, m: Markup) -> str:
     province = default_gazetteer().label(citation.province) if citation.province else None
     parts = _source_parts(citation.title, citation.source, citation.date, province)
     line = f"[{citation.n}] " + " — ".join(m.text(p) for p in parts)
+    if citation.also_in:
+        line += " " + m.text(message("also_in", docs=", ".join(citation.also_in)))
     # The terminal is for staff, who look files up by doc_id; Telegram users need the outlet and date.
     return line if m.html else f"{line} ({citation.doc_id})"
 

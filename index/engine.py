@@ -43,6 +43,7 @@ class Engine:
         # Retriever and catalog are swapped together, so a question never sees one from each index version.
         self._loaded: tuple[HybridRetriever, Catalog] | None = None
         self._loaded_manifest: float | None = None  # mtime of the manifest the loaded index reflects
+        self._copies: dict[str, tuple[str, ...]] = {}  # article_id -> doc_ids of its near-duplicates
         self._checked_at = 0.0
         self._reloading = False
         self._load_lock = threading.Lock()
@@ -56,8 +57,9 @@ class Engine:
 
     def _load(self) -> tuple[HybridRetriever, Catalog]:
         mtime = self._manifest_mtime()
-        retriever = HybridRetriever(self.store, self.embedding, self.glossary,
-                                    Manifest.load(self.settings.manifest_path).versions())
+        manifest = Manifest.load(self.settings.manifest_path)
+        retriever = HybridRetriever(self.store, self.embedding, self.glossary, manifest.versions())
+        self._copies = manifest.copies()
         self._loaded_manifest = mtime
         return retriever, Catalog(retriever.passages)
 
@@ -173,7 +175,8 @@ class Engine:
                 excerpt = f"{passage.province}: {excerpt}"
             pieces.append(f"{excerpt} [{n}]")
             citations.append(Citation(n, passage.doc_id, passage.title, passage.date, passage.source,
-                                      passage.province, passage.text, round(part.score, 4)))
+                                      passage.province, passage.text, round(part.score, 4),
+                                      self._copies.get(passage.article_id, ())))
         return Answer(text, True, " ".join(pieces), tuple(citations), (time.perf_counter() - started) * 1000)
 
     def summarize(self, province: str) -> Summary:

@@ -94,7 +94,7 @@ class Tally:
             return
         self.answerable += 1
         self.facts_hit += answer.found and facts_present(answer.answer, item.answer_facts)
-        self.cited_right += any(c.doc_id in item.source_docs for c in answer.citations)
+        self.cited_right += any(doc in item.source_docs for c in answer.citations for doc in (c.doc_id, *c.also_in))
         self.false_refusals += not answer.found
 
     def metrics(self) -> dict[str, float | int | None]:

