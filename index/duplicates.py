@@ -22,15 +22,32 @@ _MIN_SHARED = 16  # sketch values two articles must share before their similarit
 
 
 def sketch(text: str) -> list[int] | None:
+    """The article's bottom-k shingle hashes, then (after a 0 separator) the hashes of its numbers.
+
+    Numbers are kept whole because two reports of one event that disagree on a figure are two sources
+    to keep, not one story to merge.
+    """
     words = folded_words(text)
     shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
     if len(shingles) < MIN_SHINGLES:
         return None
-    return sorted({zlib.crc32(s.encode()) for s in shingles})[:SKETCH_SIZE]
+    numbers = sorted({zlib.crc32(w.encode()) | 1 for w in words if w.isdigit()})
+    return sorted({zlib.crc32(s.encode()) or 1 for s in shingles})[:SKETCH_SIZE] + [0] + numbers
+
+
+def _split(values: list[int]) -> tuple[list[int], set[int]]:
+    if 0 in values:
+        cut = values.index(0)
+        return values[:cut], set(values[cut + 1:])
+    return values, set()
 
 
 def similarity(a: list[int], b: list[int]) -> float:
-    """Estimated Jaccard similarity of the two shingle sets."""
+    """Estimated Jaccard similarity of the two shingle sets; 0 when their figures disagree
+    (one article's numbers must all appear in the other: an outlet may drop a paragraph, not change one)."""
+    (a, a_numbers), (b, b_numbers) = _split(a), _split(b)
+    if not (a_numbers <= b_numbers or b_numbers <= a_numbers):
+        return 0.0
     union = sorted(set(a) | set(b))[:SKETCH_SIZE]
     both = set(a) & set(b)
     return sum(value in both for value in union) / len(union)
@@ -49,12 +66,12 @@ class SketchIndex:
                 self.sketches = {}  # advisory data: losing it only misses duplicates until reindex
         self._postings: dict[int, set[str]] = defaultdict(set)
         for article_id, values in self.sketches.items():
-            for value in values:
+            for value in _split(values)[0]:
                 self._postings[value].add(article_id)
 
     def same_story(self, values: list[int], exclude_doc: str) -> str | None:
         """The indexed article (of another file) that tells this story, if any."""
-        shared = Counter(a for value in values for a in self._postings.get(value, ()))
+        shared = Counter(a for value in _split(values)[0] for a in self._postings.get(value, ()))
         best, best_score = None, SAME_STORY
         for article_id, count in shared.most_common(20):
             if count < _MIN_SHARED or article_id.split("#")[0] == exclude_doc:
@@ -66,12 +83,12 @@ class SketchIndex:
 
     def add(self, article_id: str, values: list[int]) -> None:
         self.sketches[article_id] = values
-        for value in values:
+        for value in _split(values)[0]:
             self._postings[value].add(article_id)
 
     def remove_document(self, doc_id: str) -> None:
         for article_id in [a for a in self.sketches if a.split("#")[0] == doc_id]:
-            for value in self.sketches.pop(article_id):
+            for value in _split(self.sketches.pop(article_id))[0]:
                 self._postings[value].discard(article_id)
 
     def save(self) -> None:

