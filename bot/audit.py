@@ -24,12 +24,14 @@ CREATE TABLE IF NOT EXISTS questions (
     latency_ms REAL NOT NULL,
     feedback INTEGER,
     feedback_user_id INTEGER,
-    citations TEXT NOT NULL
+    citations TEXT NOT NULL,
+    mode TEXT,
+    fallback TEXT
 );
 CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at);
 """
 EXPORT_COLUMNS = ["id", "asked_at", "user_id", "chat_id", "question", "interpreted", "found", "doc_ids",
-                  "latency_ms", "feedback"]
+                  "latency_ms", "feedback", "mode", "fallback"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class AuditLog:
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(questions)")}
+        for column in ("mode", "fallback"):  # logs written before the LLM mode lack these
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE questions ADD COLUMN {column} TEXT")
 
     def record(self, user_id: int | None, chat_id: int | None, asked: str, answer: Answer,
                interpreted: str | None = None) -> int:
@@ -63,9 +69,9 @@ class AuditLog:
         with self._lock, self._db:
             cursor = self._db.execute(
                 "INSERT INTO questions (asked_at, user_id, chat_id, question, interpreted, found, doc_ids,"
-                " latency_ms, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_now(), user_id, chat_id, asked, interpreted,
-                 int(answer.found), "|".join(doc_ids), round(answer.latency_ms, 1), citations))
+                " latency_ms, citations, mode, fallback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_now(), user_id, chat_id, asked, interpreted, int(answer.found), "|".join(doc_ids),
+                 round(answer.latency_ms, 1), citations, answer.mode, answer.fallback))
             return int(cursor.lastrowid)
 
     def citations(self, answer_id: int) -> tuple[Citation, ...] | None:

@@ -37,7 +37,10 @@ def answer_view(answer: Answer, m: Markup, interpreted: str | None = None) -> st
     if not answer.found:
         lines += [m.text(message("not_found")), m.text(message("not_found_hint"))]
         return "\n".join(lines)
-    lines += [m.text(answer.answer), "", m.bold(message("sources_heading"))]
+    lines += [m.text(answer.answer)]
+    if answer.fallback:  # LLM mode, but the generated answer failed its checks: say this one is quoted
+        lines.append(m.italic(message("extractive_marker")))
+    lines += ["", m.bold(message("sources_heading"))]
     lines += [source_line(c, m) for c in answer.citations]
     return "\n".join(lines)
 

@@ -1,8 +1,10 @@
 """The engine's verbs — build, search, answer, stats — over one Chroma store and one embedder."""
 from __future__ import annotations
 
+import re
 import threading
 import time
+from dataclasses import replace
 from collections import Counter
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -17,11 +19,11 @@ from .glossary import default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
-from .question import analyse
+from .question import analyse, person_names
 from .retrieval import HybridRetriever
 from .settings import Settings
 from .store import PassageStore
-from .summary import Summary, summarize
+from .summary import MAX_SUMMARY_CHARS, Summary, summarize
 from .text import normalize
 
 
@@ -48,6 +50,11 @@ class Engine:
         self._reloading = False
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
+        self.generator = None
+        if settings.llm_base_url:
+            from .generation import Generator
+
+            self.generator = Generator(settings)
 
     def _manifest_mtime(self) -> float | None:
         try:
@@ -174,15 +181,47 @@ class Engine:
             if parsed.asks_province and passage.province and passage.province not in excerpt:
                 excerpt = f"{passage.province}: {excerpt}"
             pieces.append(f"{excerpt} [{n}]")
-            citations.append(Citation(n, passage.doc_id, passage.title, passage.date, passage.source,
-                                      passage.province, passage.text, round(part.score, 4),
-                                      self._copies.get(passage.article_id, ())))
-        return Answer(text, True, " ".join(pieces), tuple(citations), (time.perf_counter() - started) * 1000)
+            citations.append(self._citation(n, passage, part.score))
+        extractive = Answer(text, True, " ".join(pieces), tuple(citations), (time.perf_counter() - started) * 1000)
+        if self.generator is None:
+            return extractive
+        # The extractive checks decide whether the corpus answers; the model only words the answer.
+        given = list(dict.fromkeys([p.candidate.passage for p in decision.parts] +
+                                   [s.candidate.passage for s in scored]))[:self.settings.llm_passages]
+        verdict, _ = self.generator.answer(text, given)
+        elapsed = (time.perf_counter() - started) * 1000
+        if not verdict.ok:
+            problem = verdict.problem
+        elif len(verdict.text) > MAX_ANSWER_CHARS:
+            problem = f"too long ({len(verdict.text)} characters; officials need a short answer)"
+        else:
+            problem = _disagreement(parsed.kind, verdict.text, extractive.answer)
+        if problem:
+            return replace(extractive, latency_ms=elapsed, fallback=problem)
+        renumber = {old: new for new, old in enumerate(verdict.cited, start=1)}
+        worded = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", verdict.text)
+        cited = tuple(self._citation(renumber[n], given[n - 1], 1.0) for n in verdict.cited)
+        return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated")
+
+    def _citation(self, n: int, passage: Passage, score: float) -> Citation:
+        return Citation(n, passage.doc_id, passage.title, passage.date, passage.source, passage.province,
+                        passage.text, round(score, 4), self._copies.get(passage.article_id, ()))
 
     def summarize(self, province: str) -> Summary:
         """The cited digest of what the corpus says about one province (any spelling, either era)."""
         retriever, catalog = self._current()
-        return summarize(province, retriever.passages, catalog.articles, self.gazetteer)
+        digest = summarize(province, retriever.passages, catalog.articles, self.gazetteer)
+        if self.generator is None or not digest.found:
+            return digest
+        by_quote = {(p.doc_id, p.text): p for p in retriever.passages}
+        given = [by_quote[(c.doc_id, c.quote)] for c in digest.citations if (c.doc_id, c.quote) in by_quote]
+        verdict, _ = self.generator.summarize(digest.province, given)
+        if not verdict.ok or len(verdict.text) > MAX_SUMMARY_CHARS:
+            return digest  # the extractive digest, every line already cited
+        renumber = {old: new for new, old in enumerate(verdict.cited, start=1)}
+        worded = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", verdict.text)
+        return replace(digest, summary=worded,
+                       citations=tuple(self._citation(renumber[n], given[n - 1], 1.0) for n in verdict.cited))
 
     def stats(self) -> IndexStats:
         manifest = Manifest.load(self.settings.manifest_path)
@@ -195,3 +234,18 @@ class Engine:
             indexed_at=manifest.indexed_at,
             embedding=manifest.embedding,
         )
+
+
+def _disagreement(kind: str, generated: str, extractive: str) -> str | None:
+    """The generated answer must carry the fact the extractive checks found: for a number or date question
+    one of its numbers, for a person question one of its names. Wording may differ; the fact may not."""
+    if kind in ("number", "date"):
+        wanted = {re.sub(r"[.,]", "", n) for n in re.findall(r"\d[\d.,/]*", re.sub(r"\[\d+\]", "", extractive))}
+        found = {re.sub(r"[.,]", "", n) for n in re.findall(r"\d[\d.,/]*", re.sub(r"\[\d+\]", "", generated))}
+        if wanted and not wanted & found:
+            return "disagrees with the extractive answer: none of its figures"
+    if kind == "person":
+        names = person_names(extractive)
+        if names and not any(name in generated for name in names):
+            return "disagrees with the extractive answer: none of its names"
+    return None

@@ -64,6 +64,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     latency_ms: float = 0.0
     note: str | None = None
+    mode: str = "extractive"  # or "generated" (LLM mode, verified)
+    fallback: str | None = None  # why a generated answer was not used, when the LLM was asked
 
     def to_json(self) -> dict:
         data = asdict(self)

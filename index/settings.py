@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     chroma_host: str | None = None
     chroma_port: int = Field(default=8000, ge=1, le=65535)
 
+    # Optional generative answers through an OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server…)
+    llm_base_url: str | None = None
+    llm_model: str = "qwen2.5:7b-instruct"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=1, ge=0, le=5)
+    llm_max_tokens: int = Field(default=512, ge=16, le=8192)
+    llm_temperature: float = Field(default=0.1, ge=0, le=2)
+    llm_passages: int = Field(default=6, ge=1, le=30)
+
     # Telegram front end
     telegram_token: SecretStr | None = None
     telegram_base_url: str = TELEGRAM_API
@@ -80,7 +90,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of letters, digits, _ and -")
         return value
 
-    @field_validator("telegram_base_url", "webhook_url")
+    @field_validator("telegram_base_url", "webhook_url", "llm_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and urlsplit(value).scheme not in ("http", "https"):

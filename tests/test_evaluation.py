@@ -48,7 +48,7 @@ def test_eval_command_writes_results_and_fails_on_bad_gold(tmp_path, monkeypatch
     assert main(["eval", str(gold), "--out", str(out)]) == 0
     row = json.loads(out.read_text(encoding="utf-8"))
     assert row["id"] == "X1" and row["found"] and row["citations"][0]["doc_id"] == "004_0105c699471a6aab"
-    assert set(row) == {"id", "question", "found", "answer", "citations", "latency_ms"}
+    assert set(row) == {"id", "question", "found", "answer", "citations", "latency_ms", "mode", "fallback"}
     assert "fact_accuracy" in capsys.readouterr().out
     gold.write_text("nonsense\n", encoding="utf-8")
     assert main(["eval", str(gold)]) == 2
