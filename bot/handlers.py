@@ -19,7 +19,6 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from index import Engine, QuestionError, Settings
-from index.followup import resolve_followup
 from index.models import Answer
 from prompts import text as message
 
@@ -144,7 +143,8 @@ class BotHandlers:
             await msg.reply_text(HTML.text(str(error)))
             return
         key = (chat.id, user.id)
-        standalone = resolve_followup(question, self.memory.previous(key), self.engine.gazetteer)
+        # May ask the LLM (when configured) to read a follow-up: off the event loop like every engine call.
+        standalone = await self._run(self.engine.standalone, question, self.memory.previous(key))
         interpreted = standalone if standalone != question else None
         async with _typing(context.bot, chat.id):
             answer: Answer = await self._run(self.engine.answer, standalone)

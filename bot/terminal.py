@@ -5,7 +5,6 @@ import sys
 from typing import Callable, TextIO
 
 from index import Engine, QuestionError
-from index.followup import resolve_followup
 from prompts import text as message
 
 from . import views
@@ -49,7 +48,7 @@ class TerminalSession:
             question = self.engine.clean_question(raw)
         except QuestionError as error:
             return str(error)
-        standalone = resolve_followup(question, self.memory.previous("terminal"), self.engine.gazetteer)
+        standalone = self.engine.standalone(question, self.memory.previous("terminal"))
         self.memory.remember("terminal", standalone)
         return views.answer_view(self.engine.answer(standalone), PLAIN, standalone if standalone != question else None)
 

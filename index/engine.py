@@ -19,12 +19,13 @@ from .glossary import default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
+from .followup import resolve_followup
 from .question import analyse, person_names
 from .retrieval import HybridRetriever
 from .settings import Settings
 from .store import PassageStore
 from .summary import MAX_SUMMARY_CHARS, Summary, summarize
-from .text import normalize
+from .text import fold_diacritics, normalize
 
 
 RELOAD_CHECK_SECONDS = 2.0
@@ -207,6 +208,17 @@ class Engine:
         return Citation(n, passage.doc_id, passage.title, passage.date, passage.source, passage.province,
                         passage.text, round(score, 4), self._copies.get(passage.article_id, ()))
 
+    def standalone(self, question: str, previous: str | None) -> str:
+        """The question to search, reading a follow-up against the chat's previous question.
+
+        The rules (index/followup.py) go first; when they leave a short or referring question as it is
+        and an LLM is configured, the LLM rewrites it. Callers show the reading when it differs.
+        """
+        resolved = resolve_followup(question, previous, self.gazetteer)
+        if resolved != question or not previous or self.generator is None or not _leans_on_context(question):
+            return resolved
+        return self.generator.rewrite_followup(question, previous) or question
+
     def summarize(self, province: str) -> Summary:
         """The cited digest of what the corpus says about one province (any spelling, either era)."""
         retriever, catalog = self._current()
@@ -249,3 +261,12 @@ def _disagreement(kind: str, generated: str, extractive: str) -> str | None:
         if names and not any(name in generated for name in names):
             return "disagrees with the extractive answer: none of its names"
     return None
+
+
+_REFERRING = re.compile(r"(?<!\w)(?:nay|do|ay|kia|con|the nao|thi sao|nua|ong|ba|ho)(?!\w)")
+
+
+def _leans_on_context(question: str) -> bool:
+    """Short, or pointing back ("này", "đó", "ấy", "còn…", "thì sao"): a question that may need the last one."""
+    folded = fold_diacritics(question).lower()
+    return len(question.split()) <= 6 or bool(_REFERRING.search(folded))

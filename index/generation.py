@@ -106,6 +106,22 @@ class Generator:
         user = self.templates["summary_user"].format(province=province, passages=self._fenced(passages))
         return self._ask(user, passages)
 
+    def rewrite_followup(self, question: str, previous: str) -> str | None:
+        """The follow-up as a standalone question, or None when the endpoint fails or answers oddly."""
+        from llama_index.core.llms import ChatMessage
+
+        prompt = self.templates["followup"].format(previous=previous, question=question)
+        try:
+            reply = self.llm.chat([ChatMessage(role="user", content=prompt)]).message.content or ""
+        except Exception as error:  # any client failure: the rule-based reading stands
+            logger.warning("LLM follow-up rewrite failed: %s", error.__class__.__name__)
+            return None
+        rewritten = " ".join(reply.strip().strip('"“”').split())
+        # One question, not an essay or an answer: otherwise keep the rule-based reading.
+        if not rewritten or "\n" in reply.strip() or len(rewritten) > max(300, 3 * len(question)):
+            return None
+        return rewritten
+
     def _ask(self, user: str, passages: list[Passage]) -> tuple[Verdict, str | None]:
         try:
             text = self._chat(user)

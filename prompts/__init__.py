@@ -27,7 +27,8 @@ def text(key: str, **values: object) -> str:
 LLM_FILE = Path(__file__).parent / "llm.toml"
 # Each LLM template and the placeholders it must keep.
 LLM_TEMPLATES = {"refusal": set(), "answer_system": {"refusal"}, "answer_user": {"passages", "question"},
-                 "passage": {"n", "source", "text"}, "summary_user": {"province", "passages"}}
+                 "passage": {"n", "source", "text"}, "summary_user": {"province", "passages"},
+                 "followup": {"previous", "question"}}
 
 
 @lru_cache(maxsize=1)

@@ -125,3 +125,35 @@ def test_province_summaries_are_generated_when_verified_and_extractive_otherwise
     assert {c.doc_id for c in summary.citations} == {"004_0105c699471a6aab"} and len(summary.citations) == 2
     llm.behaviour = lambda m: "Bình Dương có 70 mô hình [1]."  # a figure no passage gives
     assert llm_engine.summarize("Bình Dương").summary.startswith("1 bài viết về Bình Dương")
+
+
+def test_follow_ups_are_read_by_the_llm_when_the_rules_leave_them(llm_engine, llm):
+    previous = "Ai là Phó Giám đốc Công an tỉnh Bạc Liêu?"
+    llm.behaviour = lambda m: "Đại tá Lê Thanh Hùng cho biết những gì về BCĐ 138?"
+    assert llm_engine.standalone("ông ấy nói gì về BCĐ 138?", previous) == \
+        "Đại tá Lê Thanh Hùng cho biết những gì về BCĐ 138?"
+    assert "Câu hỏi trước của người dùng: " + previous in llm.requests[-1]["messages"][-1]["content"]
+    # The rules first: "còn Thái Bình thì sao?" never reaches the model.
+    count = len(llm.requests)
+    assert llm_engine.standalone("còn Thái Bình thì sao?", QUESTION).startswith("Thái Bình có bao nhiêu")
+    assert llm_engine.standalone("Thái Bình có bao nhiêu điểm chữa cháy công cộng trên địa bàn?", QUESTION) == \
+        "Thái Bình có bao nhiêu điểm chữa cháy công cộng trên địa bàn?"
+    assert len(llm.requests) == count
+    llm.behaviour = lambda m: ("status", 500)
+    assert llm_engine.standalone("ông ấy nói gì?", previous) == "ông ấy nói gì?"
+
+
+def test_a_broken_prompt_file_fails_at_start_up_naming_it(tmp_path, monkeypatch, llm):
+    import prompts
+    from index import load_settings
+    from index.generation import Generator
+
+    broken = tmp_path / "llm.toml"
+    broken.write_text('refusal = "KHÔNG"\nanswer_system = "no placeholder"\n', encoding="utf-8")
+    monkeypatch.setattr(prompts, "LLM_FILE", broken)
+    prompts.llm_templates.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match=r"llm.toml.*answer_system"):
+            Generator(load_settings(_env_file=None, llm_base_url=llm.base_url))
+    finally:
+        prompts.llm_templates.cache_clear()
