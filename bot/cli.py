@@ -154,7 +154,8 @@ def cmd_bot(args: argparse.Namespace) -> int:
     from .telegram_app import run
 
     settings = load_settings()
-    secrets = tuple(s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s)
+    secrets = tuple(s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret,
+                                                   settings.llm_api_key) if s)
     configure_logging(logging.INFO, secrets)
     if settings.telegram_token is None:
         print("hoidap: HOIDAP_TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env, "

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -37,6 +38,7 @@ PUBLIC_COMMANDS = ("start", "help", "hoi", "tinh", "moi", "id")
 ADMIN_COMMANDS = ("thongke", "reindex", "xoa")
 LATEST_COUNT = 10
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s per action
+DRAFT_EDIT_SECONDS = 1.5
 
 
 class BotHandlers:
@@ -146,13 +148,25 @@ class BotHandlers:
         # May ask the LLM (when configured) to read a follow-up: off the event loop like every engine call.
         standalone = await self._run(self.engine.standalone, question, self.memory.previous(key))
         interpreted = standalone if standalone != question else None
+        draft = None
+        if self.engine.generator is not None:  # LLM mode: one message, edited as the reply streams in
+            draft = DraftMessage(await msg.reply_text(HTML.text(message("drafting"))), asyncio.get_running_loop())
         async with _typing(context.bot, chat.id):
-            answer: Answer = await self._run(self.engine.answer, standalone)
+            answer: Answer = await self._run(self.engine.answer, standalone, draft)
             answer_id = await self._run(self.audit.record, user.id, chat.id, raw, answer, interpreted)
         self.memory.remember(key, standalone)
-        logger.info("Answered %s for user %s in %.0f ms (found=%s)", answer_id, user.id, answer.latency_ms,
-                    answer.found)
-        await _reply(msg, views.answer_view(answer, HTML, interpreted), _answer_keyboard(answer_id, answer))
+        logger.info("Answered %s for user %s in %.0f ms (found=%s, %s)", answer_id, user.id, answer.latency_ms,
+                    answer.found, answer.mode)
+        html, keyboard = views.answer_view(answer, HTML, interpreted), _answer_keyboard(answer_id, answer)
+        if draft is None:
+            await _reply(msg, html, keyboard)
+            return
+        draft.closed = True  # then let edits already under way land before the answer replaces them
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in draft.pending), return_exceptions=True)
+        parts = split_html(html)
+        await draft.notice.edit_text(parts[0], reply_markup=keyboard if len(parts) == 1 else None)
+        for index, part in enumerate(parts[1:], start=2):
+            await draft.notice.reply_text(part, reply_markup=keyboard if index == len(parts) else None)
 
     # ----- buttons -----
 
@@ -251,6 +265,31 @@ class BotHandlers:
         if isinstance(update, Update) and update.effective_chat:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_message(update.effective_chat.id, HTML.text(message("bot_error")))
+
+
+class DraftMessage:
+    """The placeholder of an answer being generated: edited with how much has arrived, never with the
+    unverified text itself, at most every DRAFT_EDIT_SECONDS (Telegram limits edits per chat)."""
+
+    def __init__(self, notice: Message, loop: asyncio.AbstractEventLoop) -> None:
+        self.notice = notice
+        self.loop = loop
+        self.closed = False
+        self.pending: list = []
+        self._last = time.monotonic()
+
+    def __call__(self, characters: int) -> None:  # called from the engine's worker thread
+        now = time.monotonic()
+        if self.closed or now - self._last < DRAFT_EDIT_SECONDS:
+            return
+        self._last = now
+        self.pending.append(asyncio.run_coroutine_threadsafe(self._edit(characters), self.loop))
+
+    async def _edit(self, characters: int) -> None:
+        if self.closed:
+            return
+        with contextlib.suppress(TelegramError):  # progress is cosmetic
+            await self.notice.edit_text(HTML.text(message("drafting_progress", characters=characters)))
 
 
 def _strip_mentions(msg: Message, username: str | None, bot_id: int) -> tuple[str, bool]:

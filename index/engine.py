@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import replace
 from collections import Counter
+from collections.abc import Callable
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -147,8 +148,11 @@ class Engine:
         provinces = self.gazetteer.in_question(text)
         return retriever.articles_mentioning(provinces) if provinces else None
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, on_progress: Callable[[int], None] | None = None) -> Answer:
         """A short quoted answer with numbered citations, or found=False when the corpus does not say.
+
+        In LLM mode `on_progress(characters)` follows the model's reply as it streams (never its text:
+        nothing is shown before it is verified).
 
         Raises:
             QuestionError: the question is empty, too long or has no words.
@@ -189,7 +193,7 @@ class Engine:
         # The extractive checks decide whether the corpus answers; the model only words the answer.
         given = list(dict.fromkeys([p.candidate.passage for p in decision.parts] +
                                    [s.candidate.passage for s in scored]))[:self.settings.llm_passages]
-        verdict, _ = self.generator.answer(text, given)
+        verdict, _ = self.generator.answer(text, given, on_progress)
         elapsed = (time.perf_counter() - started) * 1000
         if not verdict.ok:
             problem = verdict.problem

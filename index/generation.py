@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prompts import llm_templates
@@ -19,6 +20,7 @@ from .text import fold_diacritics
 
 logger = logging.getLogger(__name__)
 
+Progress = Callable[[int], None]
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{6,})[”\"»]")
 _NUMBER = re.compile(r"(?<![\w\[])\d[\d.,/]*\d(?![\w\]])|(?<![\w\[.,/])\d(?![\w\].,/])")
@@ -90,17 +92,27 @@ class Generator:
             n=n, source=(p.source or p.title or p.doc_id).replace('"', "'"),
             text=p.window.replace("</doan_trich>", "</ doan_trich>")) for n, p in enumerate(passages, start=1))
 
-    def _chat(self, user: str) -> str:
+    def _chat(self, user: str, on_progress: Progress | None = None) -> str:
         from llama_index.core.llms import ChatMessage
 
         system = self.templates["answer_system"].format(refusal=self.refusal)
-        reply = self.llm.chat([ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)])
-        return reply.message.content or ""
+        messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
+        if on_progress is None:
+            return self.llm.chat(messages).message.content or ""
+        text = ""
+        for chunk in self.llm.stream_chat(messages):  # streamed only to report progress; verified when whole
+            text = chunk.message.content or ""
+            on_progress(len(text))
+        return text
 
-    def answer(self, question: str, passages: list[Passage]) -> tuple[Verdict, str | None]:
-        """(verdict, error): error names why the endpoint gave nothing usable (timeout, HTTP error, garbage)."""
+    def answer(self, question: str, passages: list[Passage],
+               on_progress: Progress | None = None) -> tuple[Verdict, str | None]:
+        """(verdict, error): error names why the endpoint gave nothing usable (timeout, HTTP error, garbage).
+
+        `on_progress(characters so far)` is called while the reply streams in, when given.
+        """
         user = self.templates["answer_user"].format(passages=self._fenced(passages), question=question)
-        return self._ask(user, passages)
+        return self._ask(user, passages, on_progress)
 
     def summarize(self, province: str, passages: list[Passage]) -> tuple[Verdict, str | None]:
         user = self.templates["summary_user"].format(province=province, passages=self._fenced(passages))
@@ -122,9 +134,10 @@ class Generator:
             return None
         return rewritten
 
-    def _ask(self, user: str, passages: list[Passage]) -> tuple[Verdict, str | None]:
+    def _ask(self, user: str, passages: list[Passage],
+             on_progress: Progress | None = None) -> tuple[Verdict, str | None]:
         try:
-            text = self._chat(user)
+            text = self._chat(user, on_progress)
         except Exception as error:  # the OpenAI client raises many kinds: timeouts, HTTP status, bad JSON
             logger.warning("LLM call failed: %s: %s", error.__class__.__name__, str(error)[:200])
             return Verdict(False, "", (), f"LLM unavailable: {error.__class__.__name__}"), error.__class__.__name__

@@ -150,7 +150,7 @@ def load_settings(**overrides) -> Settings:
             field = ".".join(str(part) for part in item["loc"])
             variable = f"HOIDAP_{field.upper()}" if field else "settings"
             value = item.get("input")
-            secret = any(word in field for word in ("token", "secret"))
+            secret = any(word in field for word in ("token", "secret", "key"))
             shown = "" if isinstance(value, dict) or secret else f" (got {value!r})"
             problems.append(f"{variable}: {item['msg']}{shown}")
         raise SettingsError("Invalid settings — " + "; ".join(problems)) from None

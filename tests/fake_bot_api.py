@@ -316,6 +316,8 @@ class FakeBotApi:
         if message is None or message["chat"]["id"] != int(params["chat_id"]):
             raise _ApiError("Bad Request: message to edit not found")
         message.update(text=params["text"], edited=True)
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
         return message
 
     def _check_message(self, params: dict) -> None:

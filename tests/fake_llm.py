@@ -44,6 +44,7 @@ class FakeLLM:
 
     def __init__(self) -> None:
         self.behaviour = careful_answer
+        self.stream_delay = 0.0  # seconds between streamed pieces
         self.requests: list[dict] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -96,6 +97,8 @@ class FakeLLM:
                              "model": model, "choices": [{"index": 0, "delta": {"content": piece},
                                                           "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(fake.stream_delay)
                 self.wfile.write(b"data: [DONE]\n\n")
 
             def _send(self, status: int, data: bytes) -> None:

@@ -157,3 +157,38 @@ def test_a_broken_prompt_file_fails_at_start_up_naming_it(tmp_path, monkeypatch,
             Generator(load_settings(_env_file=None, llm_base_url=llm.base_url))
     finally:
         prompts.llm_templates.cache_clear()
+
+
+def test_the_bot_edits_one_message_while_generating_and_shows_only_verified_text(seed_engine, llm, tmp_path):
+    from bot.audit import AuditLog
+    from fake_bot_api import TOKEN, FakeBotApi, RunningBot
+
+    settings = make_settings(tmp_path, seed_engine.settings.corpus_dir, llm_base_url=llm.base_url,
+                             llm_model="m", llm_max_retries=0, telegram_token=TOKEN)
+    settings = settings.model_copy(update={"data_dir": seed_engine.settings.data_dir})
+    engine = Engine(settings, embedding=seed_engine.embedding)
+    audit = AuditLog(tmp_path / "audit.sqlite3")
+    llm.stream_delay = 0.4
+    try:
+        with FakeBotApi() as api:
+            running = RunningBot(settings.model_copy(update={"telegram_base_url": api.base_url}), engine,
+                                 audit).start(api)
+            try:
+                api.send_text(42, QUESTION)
+                final = api.wait_for(lambda: next((m for m in api.sent_to(42) if "Nguồn" in m["text"]), None),
+                                     timeout=60)
+                llm.behaviour = lambda m: "Bình Dương có 12345 mô hình [1]."
+                api.send_text(42, QUESTION)
+                fallback = api.wait_for(lambda: next((m for m in api.sent_to(42)
+                                                      if "Trích nguyên văn" in m["text"]), None), timeout=60)
+            finally:
+                running.stop()
+    finally:
+        llm.stream_delay = 0.0
+        audit.close()
+    assert len(api.sent_to(42)) == 2  # one message per question, edited in place
+    assert "59 mô hình" in final["text"] and final["reply_markup"]["inline_keyboard"][0][0]["text"] == "📄 1"
+    edits = [c.params["text"] for c in api.calls_of("editMessageText")]
+    assert any("đã nhận" in text for text in edits)  # progress while streaming
+    assert not any("12345" in text for text in edits)  # unverified text never shown
+    assert "59 mô hình" in fallback["text"]
