@@ -4,23 +4,24 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import replace
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from prompts import text as message
 
-from .catalog import Catalog
 from .answering import MAX_ANSWER_CHARS, decide, focus, question_terms, score_candidates
+from .catalog import Catalog
 from .embeddings import embedding_fingerprint, load_embedding
+from .followup import resolve_followup
 from .gazetteer import default_gazetteer
+from .generation import Verdict
 from .glossary import default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
-from .followup import resolve_followup
 from .question import analyse, person_names
 from .retrieval import HybridRetriever
 from .settings import Settings
@@ -203,10 +204,14 @@ class Engine:
             problem = _disagreement(parsed.kind, verdict.text, extractive.answer)
         if problem:
             return replace(extractive, latency_ms=elapsed, fallback=problem)
+        worded, cited = self._renumbered(verdict, given)
+        return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated")
+
+    def _renumbered(self, verdict: Verdict, given: list[Passage]) -> tuple[str, tuple[Citation, ...]]:
+        """The generated text with its citations numbered 1, 2… in order of first use, and those citations."""
         renumber = {old: new for new, old in enumerate(verdict.cited, start=1)}
         worded = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", verdict.text)
-        cited = tuple(self._citation(renumber[n], given[n - 1], 1.0) for n in verdict.cited)
-        return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated")
+        return worded, tuple(self._citation(renumber[n], given[n - 1], 1.0) for n in verdict.cited)
 
     def _citation(self, n: int, passage: Passage, score: float) -> Citation:
         return Citation(n, passage.doc_id, passage.title, passage.date, passage.source, passage.province,
@@ -234,10 +239,8 @@ class Engine:
         verdict, _ = self.generator.summarize(digest.province, given)
         if not verdict.ok or len(verdict.text) > MAX_SUMMARY_CHARS:
             return digest  # the extractive digest, every line already cited
-        renumber = {old: new for new, old in enumerate(verdict.cited, start=1)}
-        worded = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", verdict.text)
-        return replace(digest, summary=worded,
-                       citations=tuple(self._citation(renumber[n], given[n - 1], 1.0) for n in verdict.cited))
+        worded, cited = self._renumbered(verdict, given)
+        return replace(digest, summary=worded, citations=cited)
 
     def stats(self) -> IndexStats:
         manifest = Manifest.load(self.settings.manifest_path)
