@@ -69,8 +69,23 @@ def _number_fit(question: Question, sentence: str) -> float:
         following = folded[index + 1:index + 1 + len(question.unit)]
         if question.unit and following[:1] == list(question.unit[:1]):
             matched = sum(1 for a, b in zip(following, question.unit) if a == b)
-            best = max(best, 0.7 + 0.3 * matched / len(question.unit))
+            best = max(best, 0.7 + 0.3 * matched / len(question.unit) + _count_kind(folded[max(0, index - 3):index],
+                                                                                 question))
     return best
+
+
+# "có bao nhiêu" asks for a standing total: "tổng số 59", "toàn tỉnh có 48", "hiện có 7" answer it better
+# than a count of what was "xây dựng mới" in one year, unless the question itself asks about new ones.
+_TOTAL_CUES = ({"tong", "so"}, {"tong", "cong"}, {"hien", "co"}, {"toan", "tinh"}, {"den", "nay"})
+
+
+def _count_kind(before: list[str], question: Question) -> float:
+    words_before = set(before)
+    if "moi" in words_before and "moi" not in question.folded.split():
+        return -0.2
+    if any(cue <= words_before for cue in _TOTAL_CUES):
+        return 0.1
+    return 0.0
 
 
 _LEVELS = ("thi tran", "thanh pho", "thi xa", "tinh", "huyen", "xa", "phuong", "quan", "thon", "trung uong")
