@@ -149,8 +149,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_bot(args: argparse.Namespace) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
     from .audit import AuditLog
-    from .logs import configure_logging
+    from .logs import configure_logging, redact
     from .telegram_app import run
 
     settings = load_settings()
@@ -167,6 +169,15 @@ def cmd_bot(args: argparse.Namespace) -> int:
     audit = AuditLog(settings.audit_path)
     try:
         run(settings, engine, audit)
+    except InvalidToken:
+        print("hoidap: Telegram rejected HOIDAP_TELEGRAM_TOKEN; copy the token again from @BotFather",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except NetworkError as error:
+        print(f"hoidap: cannot reach the Telegram Bot API at {settings.bot_api_urls()[0]} "
+              f"({redact(str(error))}); check the network, or HOIDAP_TELEGRAM_BASE_URL for a local Bot API server",
+              file=sys.stderr)
+        return EXIT_USAGE
     finally:
         audit.close()
     return 0

@@ -167,3 +167,26 @@ def test_bot_command_without_token_explains(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOIDAP_DATA_DIR", str(tmp_path / "data"))
     assert main(["bot"]) == 2
     assert "HOIDAP_TELEGRAM_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_bot_command_explains_an_unreachable_bot_api(tmp_path, monkeypatch, capsys):
+    import shutil
+    import socket
+
+    from conftest import CORPUS
+
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "004_0105c699471a6aab.txt", corpus)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HOIDAP_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("HOIDAP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HOIDAP_EMBEDDING_BACKEND", "hashing")
+    monkeypatch.setenv("HOIDAP_TELEGRAM_TOKEN", "12345:" + "x" * 30)
+    monkeypatch.setenv("HOIDAP_TELEGRAM_BASE_URL", f"http://127.0.0.1:{port}")
+    assert main(["bot"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the Telegram Bot API" in err and "x" * 30 not in err
