@@ -83,7 +83,13 @@ def summary_view(summary: Summary, m: Markup) -> str:
     if not summary.found:
         return m.text(summary.summary)
     lines = [m.bold(summary.province), m.text(summary.summary), "", m.bold(message("sources_heading"))]
-    lines += [source_line(c, m) for c in summary.citations]
+    # A digest cites many sentences of few articles: one source line per article, "[1][2][5] title — …".
+    groups: dict[str, list[Citation]] = {}
+    for citation in summary.citations:
+        groups.setdefault(f"{citation.doc_id}|{citation.title}", []).append(citation)
+    for cited in groups.values():
+        line = source_line(cited[0], m)
+        lines.append("".join(f"[{c.n}]" for c in cited) + line[line.index("]") + 1:])
     return "\n".join(lines)
 
 
