@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from index.corpus import FileExists, remove_from_corpus, safe_file_name, save_to_corpus
 from index.indexing import IndexBusy, Manifest
 from index.models import IndexReport
-from index.reading import UnreadableFile, read_bytes
+from index.reading import UnreadableFile, check_size, read_bytes
 from prompts import text as message
 
 from . import views
@@ -136,9 +136,7 @@ class StaffActions:
         try:
             name = safe_file_name(original)
             data = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
-            if len(data) > self.settings.max_file_bytes:
-                raise UnreadableFile(f"{original}: {len(data)} bytes is over the {self.settings.max_file_bytes}-byte "
-                                     "limit (HOIDAP_MAX_FILE_BYTES)")
+            check_size(original, len(data), self.settings.max_file_bytes)
             await asyncio.to_thread(read_bytes, data, name)  # refuse what cannot be read before saving it
         except UnreadableFile as error:
             await msg.reply_text(HTML.text(message("upload_rejected", reason=str(error))))

@@ -8,7 +8,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from .reading import SUPPORTED_SUFFIXES, UnreadableFile
+from .reading import SUPPORTED_SUFFIXES, UnreadableFile, check_format
 
 MAX_NAME_CHARS = 100
 
@@ -26,12 +26,8 @@ def safe_file_name(name: str) -> str:
         UnreadableFile: the extension is not a supported format, or nothing is left of the name.
     """
     base = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1]).strip()
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UnreadableFile(f"{name}: {suffix or 'no extension'} is not a supported format "
-                             f"({', '.join(SUPPORTED_SUFFIXES)})")
-    stem = re.sub(r"[^\w-]+", "_", stem, flags=re.UNICODE).strip("_.")[:MAX_NAME_CHARS]
+    suffix = check_format(base)
+    stem = re.sub(r"[^\w-]+", "_", base[:-len(suffix)], flags=re.UNICODE).strip("_.")[:MAX_NAME_CHARS]
     if not stem:
         raise UnreadableFile(f"{name}: the file name has no letters or digits; rename it")
     return stem + suffix

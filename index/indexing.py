@@ -27,7 +27,7 @@ from .articles import parse_articles
 from .chunking import passages_for
 from .duplicates import SketchIndex, sketch
 from .models import IndexReport
-from .reading import UnreadableFile, corpus_files, read_bytes
+from .reading import UnreadableFile, check_size, corpus_files, read_text
 from .store import PassageStore
 
 Progress = Callable[[int, int, str], None]
@@ -155,9 +155,7 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
             if entry and entry.get("file") == path.name and entry.get("size") == stat.st_size \
                     and entry.get("mtime_ns") == stat.st_mtime_ns:
                 continue  # unchanged on disk: not even read
-            if stat.st_size > max_file_bytes:
-                raise UnreadableFile(f"{path.name}: {stat.st_size} bytes is over the {max_file_bytes}-byte limit "
-                                     "(HOIDAP_MAX_FILE_BYTES)")
+            check_size(path.name, stat.st_size, max_file_bytes)
             data = path.read_bytes()
         except (UnreadableFile, OSError) as error:
             skipped.append((path.name, str(error)))
@@ -192,9 +190,7 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
             progress(done, len(to_index), doc_id)
         done += 1
         try:
-            text = read_bytes(data, path.name)
-            if not any(ch.isalpha() for ch in text):
-                raise UnreadableFile(f"{path.name}: holds no readable text")
+            text = read_text(data, path.name)
         except UnreadableFile as error:
             skipped.append((path.name, str(error)))
             continue

@@ -141,7 +141,7 @@ def _pdf_text(data: bytes, name: str) -> str:
 
 def read_bytes(data: bytes, name: str) -> str:
     """File content -> NFC text, by the file name's extension."""
-    suffix = Path(name).suffix.lower()
+    suffix = check_format(name)
     if not data.strip():
         raise UnreadableFile(f"{name}: the file is empty")
     if suffix in HTML_SUFFIXES:
@@ -150,22 +150,36 @@ def read_bytes(data: bytes, name: str) -> str:
         text = _docx_text(data, name)
     elif suffix == ".pdf":
         text = _pdf_text(data, name)
-    elif suffix in TEXT_SUFFIXES:
-        text = decode(data, name)
     else:
-        raise UnreadableFile(f"{name}: {suffix or 'no extension'} is not a supported format "
-                             f"({', '.join(SUPPORTED_SUFFIXES)})")
+        text = decode(data, name)
     return unicodedata.normalize("NFC", text)
 
 
-def read_source(path: Path, max_bytes: int) -> SourceFile:
-    size = path.stat().st_size
+def check_format(name: str) -> str:
+    """The file's lower-cased extension; UnreadableFile when it is not one we read."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile(f"{name}: {suffix or 'no extension'} is not a supported format "
+                             f"({', '.join(SUPPORTED_SUFFIXES)})")
+    return suffix
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise UnreadableFile(f"{path.name}: {size} bytes is over the {max_bytes}-byte limit (HOIDAP_MAX_FILE_BYTES)")
-    text = read_bytes(path.read_bytes(), path.name)
+        raise UnreadableFile(f"{name}: {size} bytes is over the {max_bytes}-byte limit (HOIDAP_MAX_FILE_BYTES)")
+
+
+def read_text(data: bytes, name: str) -> str:
+    """read_bytes, refusing a file that holds no letters at all: what the index accepts."""
+    text = read_bytes(data, name)
     if not any(ch.isalpha() for ch in text):
-        raise UnreadableFile(f"{path.name}: holds no readable text")
-    return SourceFile(doc_id_for(path), path, text)
+        raise UnreadableFile(f"{name}: holds no readable text")
+    return text
+
+
+def read_source(path: Path, max_bytes: int) -> SourceFile:
+    check_size(path.name, path.stat().st_size, max_bytes)
+    return SourceFile(doc_id_for(path), path, read_text(path.read_bytes(), path.name))
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
