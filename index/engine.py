@@ -17,12 +17,12 @@ from .catalog import Catalog
 from .embeddings import embedding_fingerprint, load_embedding
 from .followup import resolve_followup
 from .gazetteer import default_gazetteer
-from .generation import Verdict
+from .generation import Verdict, disagreement
 from .glossary import default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
-from .question import analyse, person_names
+from .question import analyse
 from .retrieval import HybridRetriever
 from .settings import Settings
 from .store import PassageStore
@@ -201,7 +201,7 @@ class Engine:
         elif len(verdict.text) > MAX_ANSWER_CHARS:
             problem = f"too long ({len(verdict.text)} characters; officials need a short answer)"
         else:
-            problem = _disagreement(parsed.kind, verdict.text, extractive.answer)
+            problem = disagreement(parsed.kind, verdict.text, extractive.answer)
         if problem:
             return replace(extractive, latency_ms=elapsed, fallback=problem)
         worded, cited = self._renumbered(verdict, given)
@@ -209,9 +209,8 @@ class Engine:
 
     def _renumbered(self, verdict: Verdict, given: list[Passage]) -> tuple[str, tuple[Citation, ...]]:
         """The generated text with its citations numbered 1, 2… in order of first use, and those citations."""
-        renumber = {old: new for new, old in enumerate(verdict.cited, start=1)}
-        worded = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", verdict.text)
-        return worded, tuple(self._citation(renumber[n], given[n - 1], 1.0) for n in verdict.cited)
+        return verdict.renumbered(), tuple(self._citation(new, given[old - 1], 1.0)
+                                           for new, old in enumerate(verdict.cited, start=1))
 
     def _citation(self, n: int, passage: Passage, score: float) -> Citation:
         return Citation(n, passage.doc_id, passage.title, passage.date, passage.source, passage.province,
@@ -253,21 +252,6 @@ class Engine:
             indexed_at=manifest.indexed_at,
             embedding=manifest.embedding,
         )
-
-
-def _disagreement(kind: str, generated: str, extractive: str) -> str | None:
-    """The generated answer must carry the fact the extractive checks found: for a number or date question
-    one of its numbers, for a person question one of its names. Wording may differ; the fact may not."""
-    if kind in ("number", "date"):
-        wanted = {re.sub(r"[.,]", "", n) for n in re.findall(r"\d[\d.,/]*", re.sub(r"\[\d+\]", "", extractive))}
-        found = {re.sub(r"[.,]", "", n) for n in re.findall(r"\d[\d.,/]*", re.sub(r"\[\d+\]", "", generated))}
-        if wanted and not wanted & found:
-            return "disagrees with the extractive answer: none of its figures"
-    if kind == "person":
-        names = person_names(extractive)
-        if names and not any(name in generated for name in names):
-            return "disagrees with the extractive answer: none of its names"
-    return None
 
 
 _REFERRING = re.compile(r"(?<!\w)(?:nay|do|ay|kia|con|the nao|thi sao|nua|ong|ba|ho)(?!\w)")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from prompts import llm_templates
 
 from .models import Passage
+from .question import person_names
 from .settings import Settings
 from .text import fold_diacritics
 
@@ -34,9 +35,19 @@ class Verdict:
     problem: str | None = None
     refused: bool = False
 
+    def renumbered(self) -> str:
+        """The text with its markers numbered 1, 2… in order of first use (the order of `cited`)."""
+        new = {old: n for n, old in enumerate(self.cited, start=1)}
+        return _MARKER.sub(lambda m: f"[{new[int(m.group(1))]}]", self.text)
+
 
 def _digits(number: str) -> str:
     return re.sub(r"[.,]", "", number)
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers an answer states, citation markers aside, as bare digits ('98.268' -> '98268')."""
+    return {_digits(n) for n in _NUMBER.findall(_MARKER.sub(" ", text))}
 
 
 def _squash(text: str) -> str:
@@ -61,12 +72,26 @@ def verify(text: str, passages: list[Passage], refusal: str) -> Verdict:
     for quote in _QUOTED.findall(text):
         if _squash(quote) not in _squash(sources):
             return Verdict(False, "", cited, f"quoted phrase not in the cited passages: {quote[:60]!r}")
-    source_numbers = {_digits(n) for n in _NUMBER.findall(sources)}
+    source_numbers = _numbers(sources)
     for number in _NUMBER.findall(_MARKER.sub(" ", text)):
         if _digits(number) not in source_numbers:
             return Verdict(False, "", cited, f"number {number} is not in the cited passages")
     problem = f"dropped citations to passages not given: {wrong}" if wrong else None
     return Verdict(True, " ".join(text.split()), cited, problem)
+
+
+def disagreement(kind: str, generated: str, extractive: str) -> str | None:
+    """The generated answer must carry the fact the extractive checks found: for a number or date question
+    one of its numbers, for a person question one of its names. Wording may differ; the fact may not."""
+    if kind in ("number", "date"):
+        wanted = _numbers(extractive)
+        if wanted and not wanted & _numbers(generated):
+            return "disagrees with the extractive answer: none of its figures"
+    if kind == "person":
+        names = person_names(extractive)
+        if names and not any(name in generated for name in names):
+            return "disagrees with the extractive answer: none of its names"
+    return None
 
 
 class Generator:
