@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -28,6 +27,7 @@ from .access import AccessPolicy
 from .audit import AuditLog
 from .conversation import ConversationMemory
 from .logs import redact
+from .delivery import LiveMessage, send_html
 from .markup import HTML, split_html
 from .ratelimit import SlidingWindowLimiter
 from .staff import StaffActions
@@ -78,10 +78,13 @@ class BotHandlers:
                 logger.warning("Could not set the admin menu for %s: %s", admin_id, error)
         if self.access.open_to_everyone:
             logger.warning("No HOIDAP_ALLOWED_USER_IDS or HOIDAP_ALLOWED_CHAT_IDS set: anyone may ask this bot.")
-        await self._run(lambda: self.engine.catalog)  # the first question should not pay for loading
+        await self._catalog()  # the first question should not pay for loading
 
     async def post_shutdown(self, app: Application) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _catalog(self):
+        return await self._run(lambda: self.engine.catalog)  # the first use loads the index
 
     async def _run(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(function, *args))
@@ -150,23 +153,22 @@ class BotHandlers:
         interpreted = standalone if standalone != question else None
         draft = None
         if self.engine.generator is not None:  # LLM mode: one message, edited as the reply streams in
-            draft = DraftMessage(await msg.reply_text(HTML.text(message("drafting"))), asyncio.get_running_loop())
+            draft = LiveMessage(await msg.reply_text(HTML.text(message("drafting"))), asyncio.get_running_loop(),
+                                DRAFT_EDIT_SECONDS)
+
+        def progress(characters: int) -> None:  # how much has arrived, never the unverified text itself
+            draft.show(HTML.text(message("drafting_progress", characters=characters)))
         async with _typing(context.bot, chat.id):
-            answer: Answer = await self._run(self.engine.answer, standalone, draft)
+            answer: Answer = await self._run(self.engine.answer, standalone, progress if draft else None)
             answer_id = await self._run(self.audit.record, user.id, chat.id, raw, answer, interpreted)
         self.memory.remember(key, standalone)
         logger.info("Answered %s for user %s in %.0f ms (found=%s, %s)", answer_id, user.id, answer.latency_ms,
                     answer.found, answer.mode)
         html, keyboard = views.answer_view(answer, HTML, interpreted), _answer_keyboard(answer_id, answer)
         if draft is None:
-            await _reply(msg, html, keyboard)
-            return
-        draft.closed = True  # then let edits already under way land before the answer replaces them
-        await asyncio.gather(*(asyncio.wrap_future(f) for f in draft.pending), return_exceptions=True)
-        parts = split_html(html)
-        await draft.notice.edit_text(parts[0], reply_markup=keyboard if len(parts) == 1 else None)
-        for index, part in enumerate(parts[1:], start=2):
-            await draft.notice.reply_text(part, reply_markup=keyboard if index == len(parts) else None)
+            await send_html(msg, html, keyboard)
+        else:
+            await draft.finish(html, keyboard)
 
     # ----- buttons -----
 
@@ -198,13 +200,13 @@ class BotHandlers:
 
     async def cmd_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self.authorized(update):
-            catalog = await self._run(lambda: self.engine.catalog)
+            catalog = await self._catalog()
             await update.effective_message.reply_text(HTML.text(message("welcome", articles=len(catalog))))
 
     async def cmd_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self.authorized(update):
-            catalog = await self._run(lambda: self.engine.catalog)
-            await _reply(update.effective_message, views.help_view(catalog, HTML))
+            catalog = await self._catalog()
+            await send_html(update.effective_message, views.help_view(catalog, HTML))
 
     async def cmd_id(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user, chat = update.effective_user, update.effective_chat
@@ -219,8 +221,8 @@ class BotHandlers:
         if name:
             await self._summary(update, name)
             return
-        catalog = await self._run(lambda: self.engine.catalog)
-        await _reply(update.effective_message, views.provinces_view(catalog, HTML, listed=False),
+        catalog = await self._catalog()
+        await send_html(update.effective_message, views.provinces_view(catalog, HTML, listed=False),
                      _province_keyboard(catalog.province_counts()))
 
     async def _summary(self, update: Update, name: str) -> None:
@@ -231,18 +233,18 @@ class BotHandlers:
                             summary.citations)
             answer_id = await self._run(self.audit.record, user.id, chat.id, f"/tinh {name}", answer)
         keyboard = _answer_keyboard(answer_id, answer) if summary.found else None
-        await _reply(update.effective_message, views.summary_view(summary, HTML), keyboard)
+        await send_html(update.effective_message, views.summary_view(summary, HTML), keyboard)
 
     async def cmd_moi(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self.authorized(update):
-            catalog = await self._run(lambda: self.engine.catalog)
-            await _reply(update.effective_message, views.latest_view(catalog.latest(LATEST_COUNT), HTML))
+            catalog = await self._catalog()
+            await send_html(update.effective_message, views.latest_view(catalog.latest(LATEST_COUNT), HTML))
 
     async def cmd_thongke(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self.admin(update):
             stats = await self._run(self.engine.stats)
             usage = await self._run(self.audit.usage)
-            await _reply(update.effective_message, views.stats_view(stats, usage, HTML))
+            await send_html(update.effective_message, views.stats_view(stats, usage, HTML))
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self.authorized(update):
@@ -265,31 +267,6 @@ class BotHandlers:
         if isinstance(update, Update) and update.effective_chat:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_message(update.effective_chat.id, HTML.text(message("bot_error")))
-
-
-class DraftMessage:
-    """The placeholder of an answer being generated: edited with how much has arrived, never with the
-    unverified text itself, at most every DRAFT_EDIT_SECONDS (Telegram limits edits per chat)."""
-
-    def __init__(self, notice: Message, loop: asyncio.AbstractEventLoop) -> None:
-        self.notice = notice
-        self.loop = loop
-        self.closed = False
-        self.pending: list = []
-        self._last = time.monotonic()
-
-    def __call__(self, characters: int) -> None:  # called from the engine's worker thread
-        now = time.monotonic()
-        if self.closed or now - self._last < DRAFT_EDIT_SECONDS:
-            return
-        self._last = now
-        self.pending.append(asyncio.run_coroutine_threadsafe(self._edit(characters), self.loop))
-
-    async def _edit(self, characters: int) -> None:
-        if self.closed:
-            return
-        with contextlib.suppress(TelegramError):  # progress is cosmetic
-            await self.notice.edit_text(HTML.text(message("drafting_progress", characters=characters)))
 
 
 def _strip_mentions(msg: Message, username: str | None, bot_id: int) -> tuple[str, bool]:
@@ -330,13 +307,6 @@ def _parse_callback(data: str) -> tuple[str, int, int]:
         return kind, int(answer_id), int(argument)
     except ValueError:
         return "", 0, 0
-
-
-async def _reply(msg: Message, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-    """Send in as many messages as Telegram's limit needs; the buttons go on the last one."""
-    parts = split_html(html)
-    for index, part in enumerate(parts):
-        await msg.reply_text(part, reply_markup=keyboard if index == len(parts) - 1 else None)
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from index.corpus import FileExists, remove_from_corpus, safe_file_name, save_to_corpus
@@ -23,7 +22,8 @@ from prompts import text as message
 
 from . import views
 from .logs import redact
-from .markup import HTML, split_html
+from .delivery import LiveMessage
+from .markup import HTML
 
 if TYPE_CHECKING:
     from .handlers import BotHandlers
@@ -46,34 +46,6 @@ class PendingAction:
     expires_at: float = 0.0
 
 
-class StatusMessage:
-    """One message edited in place as indexing progresses; safe to call from the indexing thread."""
-
-    def __init__(self, notice: Message, loop: asyncio.AbstractEventLoop) -> None:
-        self.notice = notice
-        self.loop = loop
-        self._last = 0.0
-
-    def __call__(self, done: int, total: int, doc_id: str) -> None:
-        now = time.monotonic()
-        if total and done < total and now - self._last >= PROGRESS_EDIT_SECONDS:
-            self._last = now
-            text = HTML.text(message("reindex_progress", done=done, total=total))
-            asyncio.run_coroutine_threadsafe(self._edit(text), self.loop)
-
-    async def _edit(self, text: str) -> None:
-        try:
-            await self.notice.edit_text(text)
-        except TelegramError as error:  # progress is cosmetic; the final report matters
-            logger.debug("Progress edit failed: %s", error)
-
-    async def finish(self, html: str) -> None:
-        parts = split_html(html)
-        await self.notice.edit_text(parts[0])
-        for part in parts[1:]:
-            await self.notice.reply_text(part)
-
-
 class StaffActions:
     def __init__(self, handlers: "BotHandlers") -> None:
         self.handlers = handlers
@@ -92,9 +64,13 @@ class StaffActions:
 
     async def _index(self, notice: Message, done_view) -> None:
         """Run the incremental index in the background and edit `notice` with `done_view(report)`."""
-        status = StatusMessage(notice, asyncio.get_running_loop())
+        status = LiveMessage(notice, asyncio.get_running_loop(), PROGRESS_EDIT_SECONDS)
+
+        def progress(done: int, total: int, doc_id: str) -> None:
+            if total and done < total:
+                status.show(HTML.text(message("reindex_progress", done=done, total=total)))
         try:
-            report = await asyncio.to_thread(self.engine.build, False, status, INDEX_WAIT_SECONDS)
+            report = await asyncio.to_thread(self.engine.build, False, progress, INDEX_WAIT_SECONDS)
             html = done_view(report)
         except IndexBusy:
             html = HTML.text(message("index_busy"))

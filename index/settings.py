@@ -70,7 +70,7 @@ class Settings(BaseSettings):
             try:
                 return frozenset(int(item) for item in items)
             except ValueError:
-                raise ValueError(f"expected comma-separated numeric Telegram ids such as 12345,-100987")
+                raise ValueError("expected comma-separated numeric Telegram ids such as 12345,-100987")
         return value
 
     @field_validator("telegram_token")
