@@ -86,9 +86,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     rows = list(run_eval(items, ask))
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps({"id": row.item.id, **row.answer.to_json()}, ensure_ascii=False) + "\n")
+        _write_jsonl(args.out, ({"id": row.item.id, **row.answer.to_json()} for row in rows))
     metrics = summarize(rows)
     names = ["n", "fact_accuracy", "citation_hit", "refusal_accuracy", "false_refusal_rate", "mean_latency_ms"]
     print(f"{'kind':<15}" + "".join(f"{n:>20}" for n in names))
@@ -99,15 +97,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_jsonl(path: str, records) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def _eval_summaries(args: argparse.Namespace) -> int:
     """A summaries gold file: each province's digest must hold its facts and cite its source docs."""
     items = load_summary_gold(Path(args.gold))
     engine = _engine()
     rows = run_summary_eval(items, engine.summarize, MAX_SUMMARY_CHARS)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps({"id": row.item.id, **row.summary.to_json()}, ensure_ascii=False) + "\n")
+        _write_jsonl(args.out, ({"id": row.item.id, **row.summary.to_json()} for row in rows))
     for row in rows:
         print(f"{row.item.id:<8}{row.item.province:<24}{'pass' if row.passed else 'FAIL':<6}"
               f"found={row.summary.found} facts={row.facts_ok} sources={row.sources_ok}")

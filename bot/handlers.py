@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 PUBLIC_COMMANDS = ("start", "help", "hoi", "tinh", "moi", "id")
 ADMIN_COMMANDS = ("thongke", "reindex", "xoa")
-LATEST_COUNT = 10
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s per action
 DRAFT_EDIT_SECONDS = 1.5
 
@@ -238,7 +237,7 @@ class BotHandlers:
     async def cmd_moi(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self.authorized(update):
             catalog = await self._catalog()
-            await send_html(update.effective_message, views.latest_view(catalog.latest(LATEST_COUNT), HTML))
+            await send_html(update.effective_message, views.latest_view(catalog, HTML))
 
     async def cmd_thongke(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self.admin(update):

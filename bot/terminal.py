@@ -12,7 +12,6 @@ from .conversation import ConversationMemory
 from .markup import PLAIN
 
 _QUIT = {"/thoat", "/quit", "/exit", "thoat", "quit", "exit"}
-LATEST_COUNT = 10
 
 
 class TerminalSession:
@@ -28,7 +27,7 @@ class TerminalSession:
         if command in ("/help", "/start"):
             return views.help_view(self.engine.catalog, PLAIN)
         if command == "/moi":
-            return views.latest_view(self.engine.catalog.latest(LATEST_COUNT), PLAIN)
+            return views.latest_view(self.engine.catalog, PLAIN)
         if command == "/tinh":
             if not argument.strip():
                 return views.provinces_view(self.engine.catalog, PLAIN)

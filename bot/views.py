@@ -13,6 +13,8 @@ from prompts import text as message
 from .audit import Usage
 from .markup import Markup
 
+LATEST_COUNT = 10
+
 
 
 def _source_parts(title: str, source: str | None, date: str | None, province: str | None) -> list[str]:
@@ -93,7 +95,9 @@ def summary_view(summary: Summary, m: Markup) -> str:
     return "\n".join(lines)
 
 
-def latest_view(articles: list[ArticleInfo], m: Markup) -> str:
+def latest_view(catalog: Catalog, m: Markup) -> str:
+    """/moi: the newest articles."""
+    articles = catalog.latest(LATEST_COUNT)
     if not articles:
         return m.text(message("no_articles"))
     return "\n".join([m.bold(message("latest_heading"))] + [article_line(a, m) for a in articles])
