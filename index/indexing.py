@@ -174,7 +174,8 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
                 to_index.append((doc_id, path, path.read_bytes(), path.stat()))
             except OSError as error:
                 skipped.append((path.name, str(error)))
-    sketches = SketchIndex(sketches_path)
+    # The duplicate sketches are read only when something changes: an unchanged corpus check stays cheap.
+    sketches = SketchIndex(sketches_path) if to_index or removed else None
     added = [d for d, *_ in to_index if d not in manifest.documents]
     updated = [d for d, *_ in to_index if d in manifest.documents]
     if removed:
@@ -217,7 +218,7 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
         _write_batch(batch, store, manifest, embedding)
     if progress:
         progress(len(to_index), len(to_index), "")
-    if to_index or removed:
+    if sketches is not None:
         sketches.save()
     failed = {name.rsplit(".", 1)[0] for name, _ in skipped}
     unchanged = not (set(added) - failed or set(updated) - failed or removed or rebuild)
