@@ -113,7 +113,7 @@ def summarize(query: str, passages: list[Passage], articles: list[ArticleInfo], 
     officials = _officials_line(sentences, citations)
     if officials:
         lines.append(officials)
-    text, used = _fit(lines, MAX_SUMMARY_CHARS)
+    text = _fit(lines, MAX_SUMMARY_CHARS)
     kept = [c for c in citations.items if f"[{c.n}]" in text]
     return Summary(query, province, True, text, tuple(kept), articles=len(chosen) or len(mentioning))
 
@@ -123,15 +123,14 @@ def _sentences(passages: list[Passage], chosen: set[str], mentioning: set[str], 
     names = [fold_diacritics(p).lower() for p in covered]
     out = []
     for passage in passages:
-        if passage.article_id in chosen:
-            pass
-        elif passage.article_id in mentioning and any(n in fold_diacritics(passage.text).lower() for n in names):
-            pass
-        else:
+        if passage.article_id not in chosen and passage.article_id not in mentioning:
             continue
-        figures = _figure_count(passage.text)
         folded = fold_diacritics(passage.text).lower()
-        local = any(n in folded for n in names) or bool(_places(passage.text)) or bool(_LOCAL.search(folded))
+        names_place = any(n in folded for n in names)
+        if passage.article_id not in chosen and not names_place:
+            continue  # an article filed elsewhere counts only through sentences naming this province
+        figures = _figure_count(passage.text)
+        local = names_place or bool(_places(passage.text)) or bool(_LOCAL.search(folded))
         weight = min(figures, 3) + (1.0 if local and figures else 0.0)
         out.append(_Sentence(passage, passage.province if several else None, figures, weight))
     return out
@@ -298,7 +297,7 @@ def _trim(sentence: str, limit: int) -> str:
     return ("…" if start else "") + text.rstrip(",;:") + "…"
 
 
-def _fit(lines: list[str], limit: int) -> tuple[str, int]:
+def _fit(lines: list[str], limit: int) -> str:
     """Whole lines, in order, while they fit within the limit."""
     kept: list[str] = []
     length = 0
@@ -307,4 +306,4 @@ def _fit(lines: list[str], limit: int) -> tuple[str, int]:
             continue
         kept.append(line)
         length += len(line) + 1
-    return "\n".join(kept), len(kept)
+    return "\n".join(kept)
