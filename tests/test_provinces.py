@@ -6,12 +6,11 @@ import json
 import pytest
 
 from bot.cli import main
-from conftest import DEV_GOLD
+from conftest import SUMMARY_GOLD
 from index.evaluation import load_summary_gold, run_summary_eval, summary_metrics
 from index.gazetteer import default_gazetteer
 from index.summary import MAX_SUMMARY_CHARS
 
-SUMMARY_GOLD = DEV_GOLD.parent / "summaries.jsonl"
 UNMERGED = {"Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa", "Nghệ An",
             "Hà Tĩnh", "Cao Bằng"}
 
