@@ -68,55 +68,69 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    """One or more gold files over the configured index: QA files scored by the gold rule, summaries files
+    by the summaries rule; metrics per file and per kind."""
     try:
-        if is_summary_gold(Path(args.gold)):
-            return _eval_summaries(args)
-        items = load_gold(Path(args.gold))
+        files = [(Path(g), is_summary_gold(Path(g))) for g in args.gold]
+        loaded = [(path, load_summary_gold(path) if summaries else load_gold(path), summaries)
+                  for path, summaries in files]
     except (GoldFileError, OSError) as error:
         print(f"Cannot evaluate: {error}", file=sys.stderr)
         return EXIT_USAGE
     engine = _engine()
 
-    def ask(question: str):
+    def ask(question: str, without: tuple[str, ...] = ()):
         try:
-            return engine.answer(question)
+            return engine.answer(question, without=without)
         except QuestionError as error:
             from index.models import Answer
             return Answer(question, False, "", (), 0.0, note=str(error))
 
-    rows = list(run_eval(items, ask))
+    records, all_metrics = [], {}
+    for path, items, summaries in loaded:
+        if summaries:
+            rows = run_summary_eval(items, engine.summarize, MAX_SUMMARY_CHARS)
+            records += [{"id": row.item.id, "kind": "summary", **row.summary.to_json(), "correct": row.passed}
+                        for row in rows]
+            for row in rows:
+                print(f"{row.item.id:<8}{row.item.province:<24}{'pass' if row.passed else 'FAIL':<6}"
+                      f"found={row.summary.found} facts={row.facts_ok} sources={row.sources_ok}")
+            metrics = {"summary": summary_metrics(rows)}
+            print("  ".join(f"{k}={'-' if v is None else v}" for k, v in metrics["summary"].items()))
+        else:
+            rows = list(run_eval(items, ask, without_source=args.without_source))
+            records += [row.to_json() for row in rows]
+            metrics = summarize(rows)
+            _print_table(path, metrics, args.without_source, engine.threshold)
+        all_metrics[str(path)] = metrics
     if args.out:
-        _write_jsonl(args.out, ({"id": row.item.id, **row.answer.to_json()} for row in rows))
-    metrics = summarize(rows)
-    names = ["n", "fact_accuracy", "citation_hit", "refusal_accuracy", "false_refusal_rate", "mean_latency_ms"]
-    print(f"{'kind':<15}" + "".join(f"{n:>20}" for n in names))
-    for kind, values in metrics.items():
-        print(f"{kind:<15}" + "".join(f"{'-' if values[n] is None else values[n]:>20}" for n in names))
+        _write_jsonl(args.out, records)
     if args.json:
-        print(json.dumps(metrics, ensure_ascii=False))
+        print(json.dumps(all_metrics if len(loaded) > 1 else next(iter(all_metrics.values())), ensure_ascii=False))
     return 0
+
+
+_TABLE = ("n", "fact_accuracy", "citation_hit", "refusal_accuracy", "false_refusal_rate", "wrongly_answered",
+          "mean_latency_ms")
+_SELECTIVE = ("coverage_at_2pct_risk", "coverage_at_5pct_risk", "coverage_at_10pct_risk", "aurc")
+
+
+def _print_table(path: Path, metrics: dict, without_source: bool, threshold: float) -> None:
+    mode = " (each question asked without its source articles: all should be refused)" if without_source else ""
+    print(f"{path}{mode} — refusal below confidence {threshold:.3f}")
+    for names in (_TABLE, _SELECTIVE):
+        print(f"{'kind':<15}" + "".join(f"{n:>23}" for n in names))
+        for kind, values in metrics.items():
+            print(f"{kind:<15}" + "".join(f"{'-' if values[n] is None else values[n]:>23}" for n in names))
+    if without_source:
+        print(f"answered with the facts from another article (look at these by hand): "
+              f"{metrics['all']['answered_right_elsewhere']}")
 
 
 def _write_jsonl(path: str, records) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def _eval_summaries(args: argparse.Namespace) -> int:
-    """A summaries gold file: each province's digest must hold its facts and cite its source docs."""
-    items = load_summary_gold(Path(args.gold))
-    engine = _engine()
-    rows = run_summary_eval(items, engine.summarize, MAX_SUMMARY_CHARS)
-    if args.out:
-        _write_jsonl(args.out, ({"id": row.item.id, **row.summary.to_json()} for row in rows))
-    for row in rows:
-        print(f"{row.item.id:<8}{row.item.province:<24}{'pass' if row.passed else 'FAIL':<6}"
-              f"found={row.summary.found} facts={row.facts_ok} sources={row.sources_ok}")
-    metrics = summary_metrics(rows)
-    print(json.dumps(metrics, ensure_ascii=False) if args.json else
-          "  ".join(f"{k}={'-' if v is None else v}" for k, v in metrics.items()))
-    return 0
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -216,8 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(run=cmd_ask)
     evaluate = commands.add_parser("eval", help="score answers (or province summaries) on a gold JSONL file")
-    evaluate.add_argument("gold")
-    evaluate.add_argument("--out", help="write one ask JSON (plus id) per line")
+    evaluate.add_argument("gold", nargs="+", help="gold JSONL files (questions or province summaries)")
+    evaluate.add_argument("--out", help="write one result per line: the question, its gold, the answer, "
+                                        "confidence, reason and verdict")
+    evaluate.add_argument("--without-source", action="store_true",
+                          help="ask each answerable question with its source articles left out: all must be refused")
     evaluate.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     evaluate.set_defaults(run=cmd_eval)
     summary = commands.add_parser("summary", help="cited digest of what the corpus says about a province")

@@ -37,7 +37,8 @@ def answer_view(answer: Answer, m: Markup, interpreted: str | None = None) -> st
     if interpreted:
         lines += [m.italic(f"{message('interpreted_as')} {interpreted}"), ""]
     if not answer.found:
-        lines += [m.text(message("not_found")), m.text(message("not_found_hint"))]
+        # A refusal that knows more ("only other years are covered") says it; otherwise the plain one.
+        lines += [m.text(answer.answer or message("not_found")), m.text(message("not_found_hint"))]
         return "\n".join(lines)
     lines += [m.text(answer.answer)]
     if answer.fallback:  # LLM mode, but the generated answer failed its checks: say this one is quoted

@@ -1,18 +1,14 @@
-"""Extractive answers: score candidate sentences against what the question asks, quote the best, or refuse."""
+"""Extractive answers: what a question asks for, whether a sentence holds it, and the quote that answers."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from .keyword import KeywordIndex
 from .question import Question, person_names
-from .retrieval import Candidate, HybridRetriever
+from .models import Passage
+from .retrieval import HybridRetriever
 from .text import bigrams, fold_diacritics, folded_words, words
 
 MAX_ANSWER_CHARS = 600
-# Below this share of the question's (IDF-weighted) terms, the passages do not answer it.
-MIN_COVERAGE = 0.55
-LIST_SCORE_RATIO = 0.8
 MAX_LIST_PARTS = 3
 _NUMBER_WORDS = frozenset("một hai ba bốn năm sáu bảy tám chín mười mươi trăm nghìn ngàn triệu tỷ tỉ".split())
 _DATE = re.compile(r"(?<!\d)\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?(?!\d)|\b(?:ngày|tháng)\s+\d{1,2}\b", re.IGNORECASE)
@@ -21,21 +17,6 @@ _PLACE = re.compile(r"\b(?:xã|phường|thị trấn|huyện|quận|thôn|tỉn
 _TITLE_ABBREVIATIONS = {"pgd": ["pho", "giam", "doc"], "gd": ["giam", "doc"], "pct": ["pho", "chu", "tich"],
                         "ct": ["chu", "tich"], "pbt": ["pho", "bi", "thu"], "bt": ["bi", "thu"]}
 _NAME_DISTANCE = 8
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    candidate: Candidate
-    score: float
-    coverage: float
-    context_coverage: float
-    type_fit: float
-
-
-@dataclass(frozen=True)
-class Decision:
-    parts: tuple[ScoredSentence, ...]
-    reason: str | None  # why nothing was found, for logs and evaluation
 
 
 def question_terms(question: Question, keywords: KeywordIndex) -> dict[str, float]:
@@ -48,11 +29,6 @@ def question_terms(question: Question, keywords: KeywordIndex) -> dict[str, floa
     for concept in question.concepts:
         terms[concept] = keywords.idf(concept)
     return terms
-
-
-def _coverage(terms: dict[str, float], tokens: set[str]) -> float:
-    total = sum(terms.values())
-    return sum(w for t, w in terms.items() if t in tokens) / total if total else 0.0
 
 
 def _number_fit(question: Question, sentence: str) -> float:
@@ -169,74 +145,6 @@ def type_fit(question: Question, sentence: str) -> float:
     return 1.0
 
 
-# Units a sentence often writes as a symbol or not at all ("90%", "43/118 xã").
-_LOOSE_UNITS = {"phan", "ti", "ty", "lan", "nam", "ngay", "thang", "gio", "tuoi"}
-
-
-def _required_fit(question: Question) -> float:
-    if question.kind == "number" and question.unit and question.unit[0] not in _LOOSE_UNITS:
-        # "bao nhiêu mô hình": some number of mô hình, not any number in a sentence about mô hình.
-        return 0.7
-    return {"number": 0.4, "person": 1.0, "date": 1.0, "place": 0.3}.get(question.kind, 0.0)
-
-
-def score_candidates(question: Question, terms: dict[str, float], candidates: list[Candidate],
-                     retriever: HybridRetriever) -> list[ScoredSentence]:
-    """Candidates best first; `terms` are the question's weighted terms (question_terms)."""
-    if not candidates:
-        return []
-    dense = [c.dense for c in candidates]
-    low, high = min(dense), max(dense)
-    scored = []
-    for candidate in candidates:
-        index = retriever.index_of(candidate.passage)
-        sentence_tokens = retriever.sentence_tokens[index]
-        coverage = _coverage(terms, sentence_tokens)
-        context = _coverage(terms, sentence_tokens | retriever.context_tokens[index])
-        fit = type_fit(question, candidate.passage.text)
-        dense_norm = (candidate.dense - low) / (high - low) if high > low else 0.0
-        score = 0.5 * coverage + 0.3 * context + 0.2 * dense_norm
-        if question.kind != "other":
-            score += 0.35 * fit
-        scored.append(ScoredSentence(candidate, score, coverage, context, fit))
-    return sorted(scored, key=lambda s: s.score, reverse=True)
-
-
-def _names_present(question: Question, article_tokens: set[str]) -> bool:
-    for name in question.names:
-        syllables = name.split()
-        if len(syllables) == 1:
-            if syllables[0] not in article_tokens:
-                return False
-        elif not all(f"{a}_{b}" in article_tokens for a, b in zip(syllables, syllables[1:])):
-            return False
-    return True
-
-
-def decide(question: Question, scored: list[ScoredSentence], retriever: HybridRetriever) -> Decision:
-    """Pick the sentence(s) that answer, or say why none does."""
-    eligible = [s for s in scored if s.context_coverage >= MIN_COVERAGE]
-    if not eligible:
-        return Decision((), "the passages share too little with the question")
-    eligible = [s for s in eligible if _names_present(question, retriever.article_tokens[s.candidate.passage.article_id])]
-    if not eligible:
-        return Decision((), "a name in the question is not in the matching articles")
-    typed = [s for s in eligible if s.type_fit >= _required_fit(question)]
-    if not typed:
-        return Decision((), f"no passage holds the {question.kind} the question asks for")
-    best = typed[0]
-    parts = [best]
-    if question.wants_list:
-        articles = {best.candidate.passage.article_id}
-        for other in typed[1:]:
-            if len(parts) == MAX_LIST_PARTS or other.score < LIST_SCORE_RATIO * best.score:
-                break
-            if other.candidate.passage.article_id not in articles:
-                parts.append(other)
-                articles.add(other.candidate.passage.article_id)
-    return Decision(tuple(parts), None)
-
-
 def focus(sentence: str, terms: dict[str, float], budget: int) -> str:
     """The sentence itself, or the run of its clauses that best covers the question within the budget."""
     if len(sentence) <= budget:
@@ -261,3 +169,33 @@ def focus(sentence: str, terms: dict[str, float], budget: int) -> str:
     prefix = "" if sentence.startswith(best_text) else "…"
     suffix = "" if sentence.endswith(best_text) else "…"
     return f"{prefix}{best_text}{suffix}"
+
+
+def compose(question: Question, terms: dict[str, float], passage: Passage, retriever: HybridRetriever,
+            budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
+    """The best sentence, with its neighbour when the neighbour carries what the sentence lacks.
+
+    A neighbour joins when it holds the asked type (the figure, the name) that the sentence does not, or
+    question terms the sentence leaves out (the subject, in a sentence that says only "con số này").
+    Both must fit the budget; otherwise the sentence alone is quoted, trimmed to its best clauses.
+    """
+    sentence_tokens = retriever.sentence_tokens[retriever.index_of(passage)]
+    missing = {t: w for t, w in terms.items() if t not in sentence_tokens}
+    total = sum(terms.values()) or 1.0
+    own_fit = type_fit(question, passage.text) if question.kind != "other" else 1.0
+    best: tuple[float, int, Passage] | None = None
+    for step in (-1, 1):
+        neighbour = retriever.neighbour(passage, step)
+        if neighbour is None or len(neighbour.text) + len(passage.text) + 1 > budget:
+            continue
+        tokens = retriever.sentence_tokens[retriever.index_of(neighbour)]
+        gain = sum(w for t, w in missing.items() if t in tokens) / total
+        if question.kind != "other" and type_fit(question, neighbour.text) > own_fit:
+            gain += 1.0
+        if gain > 0 and (best is None or gain > best[0]):
+            best = (gain, step, neighbour)
+    if best is None:
+        return focus(passage.text, terms, budget), (passage,)
+    _, step, neighbour = best
+    ordered = (neighbour, passage) if step < 0 else (passage, neighbour)
+    return " ".join(p.text for p in ordered), ordered

@@ -6,15 +6,18 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from prompts import text as message
 
-from .answering import MAX_ANSWER_CHARS, decide, focus, question_terms, score_candidates
+from .answering import MAX_ANSWER_CHARS, MAX_LIST_PARTS, compose, question_terms
 from .catalog import Catalog
 from .embeddings import embedding_fingerprint, load_embedding
+from .features import FEATURES, candidate_features
 from .followup import resolve_followup
 from .gazetteer import default_gazetteer
 from .generation import Verdict, disagreement
@@ -22,8 +25,10 @@ from .glossary import default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
-from .question import analyse
-from .retrieval import HybridRetriever
+from .periods import Period, asked_period, article_year
+from .question import Question, analyse
+from .retrieval import Candidate, HybridRetriever
+from .selector import Selection, Selector, load_selector
 from .settings import Settings
 from .store import PassageStore
 from .summary import MAX_SUMMARY_CHARS, Summary, summarize
@@ -35,6 +40,17 @@ RELOAD_CHECK_SECONDS = 2.0
 
 class QuestionError(ValueError):
     """A question that cannot be searched (empty, too long, no words); the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Considered:
+    """Everything the selector saw for one question: the candidates, their features and its choice."""
+    question: Question
+    period: Period
+    terms: dict[str, float]
+    candidates: list[Candidate]
+    features: np.ndarray
+    selection: Selection
 
 
 class Engine:
@@ -104,6 +120,14 @@ class Engine:
         threading.Thread(target=reload, name="hoidap-reload", daemon=True).start()
 
     @property
+    def selector(self) -> Selector:
+        return load_selector()  # cached; loaded on first use so that bench/fit_selector.py can run without one
+
+    @property
+    def threshold(self) -> float:
+        return self.selector.threshold(self.settings.answer_risk)
+
+    @property
     def retriever(self) -> HybridRetriever:
         return self._current()[0]
 
@@ -149,11 +173,36 @@ class Engine:
         provinces = self.gazetteer.in_question(text)
         return retriever.articles_mentioning(provinces) if provinces else None
 
-    def answer(self, question: str, on_progress: Callable[[int], None] | None = None) -> Answer:
+    def describe(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
+                 excluded: frozenset[str] = frozenset()) -> Considered:
+        """Retrieve the candidates for a cleaned question and describe them (no selection yet)."""
+        parsed = analyse(text, self.glossary, self.gazetteer)
+        period = asked_period(text)
+        tokens = keyword_tokens(text, self.glossary)
+        candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed, excluded)
+        terms = question_terms(parsed, retriever.keywords)
+        features = candidate_features(parsed, terms, candidates, retriever, period, self.glossary)
+        return Considered(parsed, period, terms, candidates, features, Selection(None, np.zeros(0), 0.0))
+
+    def consider(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
+                 excluded: frozenset[str] = frozenset()) -> Considered:
+        """describe(), then the fitted selector's ranking and confidence."""
+        seen = self.describe(text, retriever, allowed, excluded)
+        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind))
+
+    def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
+        """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
+        wanted = set(doc_ids)
+        return frozenset(a.article_id for a in self.catalog.articles
+                         if a.doc_id in wanted or wanted & set(self._copies.get(a.article_id, ())))
+
+    def answer(self, question: str, on_progress: Callable[[int], None] | None = None,
+               without: tuple[str, ...] = ()) -> Answer:
         """A short quoted answer with numbered citations, or found=False when the corpus does not say.
 
         In LLM mode `on_progress(characters)` follows the model's reply as it streams (never its text:
-        nothing is shown before it is verified).
+        nothing is shown before it is verified). `without`: doc_ids to leave out of the search, as if
+        never indexed (evaluation's deletion mode).
 
         Raises:
             QuestionError: the question is empty, too long or has no words.
@@ -161,8 +210,10 @@ class Engine:
         started = time.perf_counter()
         text = self.clean_question(question)
 
-        def not_found(reason: str) -> Answer:
-            return Answer(text, False, "", (), (time.perf_counter() - started) * 1000, note=reason)
+        def not_found(reason: str, confidence: float = 0.0, told: str = "", withheld: str | None = None) -> Answer:
+            """`told`: what the user should hear instead of the plain "không tìm thấy", when there is more."""
+            return Answer(text, False, told, (), (time.perf_counter() - started) * 1000, note=reason,
+                          confidence=round(confidence, 4), withheld=withheld)
 
         retriever = self.retriever  # one index version for the whole answer, even if a reindex swaps it
         if not len(retriever):
@@ -170,30 +221,44 @@ class Engine:
         allowed = self._allowed_articles(text, retriever)
         if allowed is not None and not allowed:
             return not_found("no article mentions the province asked about")
-        parsed = analyse(text, self.glossary, self.gazetteer)
-        tokens = keyword_tokens(text, self.glossary)
-        candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed)
-        terms = question_terms(parsed, retriever.keywords)
-        scored = score_candidates(parsed, terms, candidates, retriever)
-        decision = decide(parsed, scored, retriever)
-        if not decision.parts:
-            return not_found(decision.reason or "nothing matched")
-        budget = MAX_ANSWER_CHARS // len(decision.parts) - 6
+        seen = self.consider(text, retriever, allowed, self.excluded_articles(without) if without else frozenset())
+        selection = seen.selection
+        if selection.best is None:
+            return not_found("no passage shares a word with the question")
+        chosen = [selection.best]
+        if seen.period.recent:
+            chosen = [self._most_recent_answering(seen)]
+        confidence = self._confidence_of(seen, chosen[0])
+        if confidence < self.threshold:
+            withheld = compose(seen.question, seen.terms, seen.candidates[chosen[0]].passage, retriever)[0]
+            return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
+                             withheld=withheld)
+        if seen.period.years and not _in_period(seen, chosen[0]):
+            told = _other_periods(seen)
+            return not_found("the passages that answer are about other periods", confidence, told)
+        if seen.question.wants_list:
+            chosen += self._more_articles(seen, chosen[0])
+        budget = MAX_ANSWER_CHARS // len(chosen) - 6
         pieces, citations = [], []
-        for n, part in enumerate(decision.parts, start=1):
-            passage = part.candidate.passage
-            excerpt = focus(passage.text, terms, budget)
+        for n, index in enumerate(chosen, start=1):
+            passage = seen.candidates[index].passage
+            excerpt, quoted = compose(seen.question, seen.terms, passage, retriever, budget)
             # "Những tỉnh nào…": the province is the answer, even when the quoted sentence only says "tỉnh".
-            if parsed.asks_province and passage.province and passage.province not in excerpt:
+            if seen.question.asks_province and passage.province and passage.province not in excerpt:
                 excerpt = f"{passage.province}: {excerpt}"
+            if seen.period.recent and n == 1 and passage.date:
+                excerpt = message("as_of_article", date=_display_date(passage.date)) + excerpt
             pieces.append(f"{excerpt} [{n}]")
-            citations.append(self._citation(n, passage, part.score))
-        extractive = Answer(text, True, " ".join(pieces), tuple(citations), (time.perf_counter() - started) * 1000)
+            citations.append(self._citation(n, passage, float(selection.probabilities[index]),
+                                            " ".join(p.text for p in quoted)))
+        extractive = Answer(text, True, " ".join(pieces), tuple(citations), (time.perf_counter() - started) * 1000,
+                            confidence=round(confidence, 4))
         if self.generator is None:
             return extractive
         # The extractive checks decide whether the corpus answers; the model only words the answer.
-        given = list(dict.fromkeys([p.candidate.passage for p in decision.parts] +
-                                   [s.candidate.passage for s in scored]))[:self.settings.llm_passages]
+        order = np.argsort(-selection.probabilities)
+        given = list(dict.fromkeys([seen.candidates[i].passage for i in chosen] +
+                                   [seen.candidates[i].passage for i in order]))[:self.settings.llm_passages]
         verdict, _ = self.generator.answer(text, given, on_progress)
         elapsed = (time.perf_counter() - started) * 1000
         if not verdict.ok:
@@ -201,20 +266,46 @@ class Engine:
         elif len(verdict.text) > MAX_ANSWER_CHARS:
             problem = f"too long ({len(verdict.text)} characters; officials need a short answer)"
         else:
-            problem = disagreement(parsed.kind, verdict.text, extractive.answer)
+            problem = disagreement(seen.question.kind, verdict.text, extractive.answer)
         if problem:
             return replace(extractive, latency_ms=elapsed, fallback=problem)
         worded, cited = self._renumbered(verdict, given)
-        return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated")
+        return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated",
+                      confidence=round(confidence, 4))
+
+    def _confidence_of(self, seen: Considered, index: int) -> float:
+        return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind)
+
+    def _most_recent_answering(self, seen: Considered) -> int:
+        """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article."""
+        sure = [i for i in range(len(seen.candidates)) if self._confidence_of(seen, i) >= self.threshold
+                and article_year(seen.candidates[i].passage.date) is not None]
+        if not sure:
+            return seen.selection.best
+        return max(sure, key=lambda i: (seen.candidates[i].passage.date, seen.selection.probabilities[i]))
+
+    def _more_articles(self, seen: Considered, first: int) -> list[int]:
+        """A list question ('những tỉnh nào'): one more sentence per other article, each sure enough alone."""
+        order = [int(i) for i in np.argsort(-seen.selection.probabilities)]
+        articles = {seen.candidates[first].passage.article_id}
+        more = []
+        for i in order:
+            article = seen.candidates[i].passage.article_id
+            if len(more) + 1 == MAX_LIST_PARTS:
+                break
+            if article not in articles and self._confidence_of(seen, i) >= self.threshold:
+                more.append(i)
+                articles.add(article)
+        return more
 
     def _renumbered(self, verdict: Verdict, given: list[Passage]) -> tuple[str, tuple[Citation, ...]]:
         """The generated text with its citations numbered 1, 2… in order of first use, and those citations."""
         return verdict.renumbered(), tuple(self._citation(new, given[old - 1], 1.0)
                                            for new, old in enumerate(verdict.cited, start=1))
 
-    def _citation(self, n: int, passage: Passage, score: float) -> Citation:
+    def _citation(self, n: int, passage: Passage, score: float, quote: str | None = None) -> Citation:
         return Citation(n, passage.doc_id, passage.title, passage.date, passage.source, passage.province,
-                        passage.text, round(score, 4), self._copies.get(passage.article_id, ()))
+                        quote or passage.text, round(score, 4), self._copies.get(passage.article_id, ()))
 
     def standalone(self, question: str, previous: str | None) -> str:
         """The question to search, reading a follow-up against the chat's previous question.
@@ -261,3 +352,39 @@ def _leans_on_context(question: str) -> bool:
     """Short, or pointing back ("này", "đó", "ấy", "còn…", "thì sao"): a question that may need the last one."""
     folded = fold_diacritics(question).lower()
     return len(question.split()) <= 6 or bool(_REFERRING.search(folded))
+
+
+def _display_date(date: str) -> str:
+    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if re.match(r"^\d{4}-\d{2}-\d{2}$", date) else date
+
+
+def _in_period(seen: Considered, index: int) -> bool:
+    """False when the chosen sentence is about another period: it names only other years, or it names
+    none and its article is dated (or titled) in another year. Neither dated nor naming a year: unknown,
+    and the question is answered."""
+    return not seen.features[index][FEATURES.index("other_year_only")]
+
+
+def _other_periods(seen: Considered) -> str:
+    """'Không có thông tin về năm 2023; kho tài liệu có bài về năm 2017, 2019.' from the best candidates."""
+    order = np.argsort(-seen.selection.probabilities)[:10]
+    covered = sorted({year for i in order for year in [article_year(seen.candidates[i].passage.date)] if year})
+    asked = ", ".join(str(y) for y in sorted(seen.period.years))
+    if not covered:
+        return message("period_not_covered", asked=asked)
+    return message("other_periods", asked=asked, covered=", ".join(str(y) for y in covered))
+
+
+def _refusal_reason(seen: Considered, index: int, confidence: float, threshold: float) -> str:
+    """Why the best candidate was not sure enough: the weakest of what the selector reads, and the scores."""
+    row = seen.features[index]
+    value = {name: row[FEATURES.index(name)] for name in FEATURES}
+    if value["names_in_article"] < 1:
+        why = "a name in the question is not in the matching articles"
+    elif seen.question.kind != "other" and value[f"fit_{seen.question.kind}"] == 0:
+        why = f"no passage holds the {seen.question.kind} the question asks for"
+    elif value["context_coverage"] < 0.5:
+        why = "the passages share too little with the question"
+    else:
+        why = "the best passage is not a sure answer"
+    return f"{why} (confidence {confidence:.2f} < {threshold:.2f})"

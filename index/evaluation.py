@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .answering import MAX_ANSWER_CHARS
 from .models import Answer
+from .selection_metrics import selective_summary
 from .summary import Summary
 
 
@@ -76,6 +77,42 @@ def load_gold(path: Path) -> list[GoldItem]:
     return items
 
 
+@dataclass(frozen=True)
+class EvalRow:
+    item: GoldItem
+    answer: Answer
+    deleted: bool = False  # asked with its source articles left out of the search: must be refused
+
+    @property
+    def expects_answer(self) -> bool:
+        return self.item.answerable and not self.deleted
+
+    @property
+    def holds_facts(self) -> bool:
+        """The answer given, or the one withheld for want of confidence, holds every fact group."""
+        text = self.answer.answer if self.answer.found else (self.answer.withheld or "")
+        return bool(self.item.answer_facts) and bool(text) and facts_present(text, self.item.answer_facts)
+
+    @property
+    def correct(self) -> bool:
+        """The gold rule: every fact group in a short answer; for a question the corpus does not answer
+        (or asked without its sources), a refusal."""
+        if not self.expects_answer:
+            return not self.answer.found
+        return self.answer.found and self.holds_facts
+
+    @property
+    def right_if_answered(self) -> bool:
+        """For the risk-coverage curve: would answering at any threshold have been right?"""
+        return self.expects_answer and self.holds_facts
+
+    def to_json(self) -> dict:
+        return {"id": self.item.id, "kind": self.item.kind, "question": self.item.question,
+                "answer_facts": [list(g) for g in self.item.answer_facts], "source_docs": list(self.item.source_docs),
+                **self.answer.to_json(), "withheld": self.answer.withheld, "deleted": self.deleted,
+                "correct": self.correct}
+
+
 @dataclass
 class Tally:
     answerable: int = 0
@@ -84,49 +121,62 @@ class Tally:
     false_refusals: int = 0
     unanswerable: int = 0
     refused_right: int = 0
+    wrongly_answered: int = 0
+    right_elsewhere: int = 0  # asked without its sources, answered, and the facts are there all the same
     latencies: list[float] = field(default_factory=list)
+    confidences: list[float] = field(default_factory=list)
+    right_if_answered: list[bool] = field(default_factory=list)
 
-    def add(self, item: GoldItem, answer: Answer) -> None:
+    def add(self, row: EvalRow) -> None:
+        item, answer = row.item, row.answer
         self.latencies.append(answer.latency_ms)
-        if not item.answerable:
+        self.confidences.append(answer.confidence or 0.0)
+        self.right_if_answered.append(row.right_if_answered)
+        self.wrongly_answered += answer.found and not row.correct
+        if not row.expects_answer:
             self.unanswerable += 1
             self.refused_right += not answer.found
+            self.right_elsewhere += row.deleted and answer.found and row.holds_facts
             return
         self.answerable += 1
-        self.facts_hit += answer.found and facts_present(answer.answer, item.answer_facts)
+        self.facts_hit += row.correct
         self.cited_right += any(doc in item.source_docs for c in answer.citations for doc in (c.doc_id, *c.also_in))
         self.false_refusals += not answer.found
 
     def metrics(self) -> dict[str, float | int | None]:
         def ratio(a: int, b: int) -> float | None:
             return round(a / b, 3) if b else None
+        n = self.answerable + self.unanswerable
         return {
-            "n": self.answerable + self.unanswerable,
+            "n": n,
             "fact_accuracy": ratio(self.facts_hit, self.answerable),
             "citation_hit": ratio(self.cited_right, self.answerable),
             "refusal_accuracy": ratio(self.refused_right, self.unanswerable),
             "false_refusal_rate": ratio(self.false_refusals, self.answerable),
+            "wrongly_answered": ratio(self.wrongly_answered, n),
+            "answered_right_elsewhere": self.right_elsewhere,
             "mean_latency_ms": round(sum(self.latencies) / len(self.latencies), 1) if self.latencies else None,
+            **selective_summary(self.confidences, self.right_if_answered),
         }
 
 
-@dataclass(frozen=True)
-class EvalRow:
-    item: GoldItem
-    answer: Answer
-
-
-def run_eval(items: list[GoldItem], ask: Callable[[str], Answer]) -> Iterator[EvalRow]:
+def run_eval(items: list[GoldItem], ask: Callable[..., Answer], without_source: bool = False) -> Iterator[EvalRow]:
+    """Each question asked as it is; with `without_source`, each answerable one asked with its source
+    articles (and their near-duplicate copies) left out, as `ask(question, without=doc_ids)`."""
     for item in items:
-        yield EvalRow(item, ask(item.question))
+        if without_source:
+            if item.answerable:
+                yield EvalRow(item, ask(item.question, without=item.source_docs), deleted=True)
+        else:
+            yield EvalRow(item, ask(item.question))
 
 
 def summarize(rows: list[EvalRow]) -> dict[str, dict]:
     """Metrics per kind and overall ('all')."""
     tallies: dict[str, Tally] = defaultdict(Tally)
     for row in rows:
-        tallies[row.item.kind].add(row.item, row.answer)
-        tallies["all"].add(row.item, row.answer)
+        tallies[row.item.kind].add(row)
+        tallies["all"].add(row)
     return {kind: tally.metrics() for kind, tally in sorted(tallies.items(), key=lambda kv: kv[0] == "all")}
 
 

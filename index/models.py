@@ -66,11 +66,16 @@ class Answer:
     note: str | None = None
     mode: str = "extractive"  # or "generated" (LLM mode, verified)
     fallback: str | None = None  # why a generated answer was not used, when the LLM was asked
+    confidence: float | None = None  # calibrated probability that the answer is right (index/selector.py)
+    # A refusal for want of confidence: the quote that would have been given (evaluation's risk-coverage
+    # curve needs it; never shown to users).
+    withheld: str | None = None
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["citations"] = [asdict(c) for c in self.citations]
-        data.pop("note")
+        data["reason"] = data.pop("note")  # why nothing was found (every refusal has one), or a generation note
+        data.pop("withheld")
         return data
 
 

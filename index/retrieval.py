@@ -24,6 +24,13 @@ class Candidate:
     passage: Passage
     fused: float
     dense: float
+    # 0-based ranks in each list; MISSING_RANK when the passage was not in that list's pool.
+    fused_rank: int = 0
+    dense_rank: int = 0
+    keyword_rank: int = 0
+
+
+MISSING_RANK = 1000
 
 
 def _passage(passage_id: str, text: str, meta: dict) -> Passage:
@@ -89,6 +96,7 @@ class HybridRetriever:
         self.passages = [_passage(i, t, m) for i, t, m in zip(stored.ids, stored.texts, stored.metadatas)
                          if visible is None or visible.get(m.get("doc_id")) == m.get("version")]
         self._by_id = {p.node_id: index for index, p in enumerate(self.passages)}
+        self._by_position = {(p.article_id, p.position): index for index, p in enumerate(self.passages)}
         self.sentence_tokens = [set(keyword_tokens(p.text, glossary)) for p in self.passages]
         # Context: the neighbours, the article's title and its date ("bài ngày 10/11/2022").
         contexts = [keyword_tokens(f"{p.title} {p.date or ''}\n{p.window}", glossary) for p in self.passages]
@@ -99,6 +107,7 @@ class HybridRetriever:
         embedding.get_query_embedding("khởi động")
         self.article_tokens: dict[str, set[str]] = defaultdict(set)
         self._article_provinces = {p.article_id: set(p.provinces) for p in self.passages}
+        self._article_sizes = Counter(p.article_id for p in self.passages)
         for p in self.passages:
             folded = folded_words(f"{p.title} {p.text}")
             self.article_tokens[p.article_id].update(folded + bigrams(folded))
@@ -110,25 +119,37 @@ class HybridRetriever:
         return self._glossary.expand(self.restorer.restore(question))
 
     def retrieve(self, question: str, query_tokens: list[str], k: int,
-                 allowed_articles: set[str] | None = None) -> list[Candidate]:
-        """Top-k passages by reciprocal-rank fusion, each with its cosine similarity to the question."""
+                 allowed_articles: set[str] | None = None,
+                 excluded_articles: frozenset[str] = frozenset()) -> list[Candidate]:
+        """Top-k passages by reciprocal-rank fusion, each with its cosine similarity to the question.
+
+        `excluded_articles` are left out of the search (evaluation's deletion mode: the question asked
+        as if its source article had never been indexed)."""
         if not self.passages:
             return []
-        pool = k * 4 if allowed_articles is None else len(self.passages)
+        if allowed_articles is not None:
+            pool = len(self.passages)
+        else:
+            pool = k * 4 + sum(self._article_sizes.get(a, 0) for a in excluded_articles)
         query_embedding = self._embedding.get_query_embedding(self.dense_query_text(question))
         dense_hits = self._store.nearest(query_embedding, pool)
         keyword_hits = self.keywords.search(query_tokens, pool)
         fused: dict[int, float] = defaultdict(float)
         dense_by_index: dict[int, float] = {}
+        dense_rank: dict[int, int] = {}
+        keyword_rank: dict[int, int] = {}
         for rank, (passage_id, similarity) in enumerate(dense_hits):
             index = self._by_id.get(passage_id)
             if index is not None:
                 fused[index] += 1.0 / (RRF_K + rank)
                 dense_by_index[index] = similarity
+                dense_rank[index] = rank
         for rank, (index, _) in enumerate(keyword_hits):
             fused[index] += 1.0 / (RRF_K + rank)
+            keyword_rank[index] = rank
         ranked = [i for i in sorted(fused, key=fused.get, reverse=True)
-                  if allowed_articles is None or self.passages[i].article_id in allowed_articles][:k]
+                  if (allowed_articles is None or self.passages[i].article_id in allowed_articles)
+                  and self.passages[i].article_id not in excluded_articles][:k]
         missing = [self.passages[i].node_id for i in ranked if i not in dense_by_index]
         if missing:
             vectors = self._store.embeddings(missing)
@@ -136,8 +157,14 @@ class HybridRetriever:
                 vector = vectors.get(self.passages[i].node_id)
                 if vector is not None:
                     dense_by_index[i] = float(sum(a * b for a, b in zip(vector, query_embedding)))
-        return [Candidate(replace(self.passages[i], score=fused[i]), fused[i], dense_by_index.get(i, 0.0))
-                for i in ranked]
+        return [Candidate(replace(self.passages[i], score=fused[i]), fused[i], dense_by_index.get(i, 0.0),
+                          fused_rank, dense_rank.get(i, MISSING_RANK), keyword_rank.get(i, MISSING_RANK))
+                for fused_rank, i in enumerate(ranked)]
+
+    def neighbour(self, passage: Passage, step: int) -> Passage | None:
+        """The sentence `step` places before (-1) or after (+1) this one in its article."""
+        index = self._by_position.get((passage.article_id, passage.position + step))
+        return None if index is None else self.passages[index]
 
     def index_of(self, passage: Passage) -> int:
         return self._by_id[passage.node_id]

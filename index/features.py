@@ -1,0 +1,124 @@
+"""What the answer selector knows of each candidate sentence: a fixed, named feature vector.
+
+The features describe how a sentence relates to the question (lexical coverage, dense similarity, ranks,
+the asked type, names, numbers and periods) and to the other candidates (gaps to the best); the weights
+that combine them are fitted on the development sets (bench/fit_selector.py), never set here.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from .answering import type_fit
+from .glossary import Glossary
+from .periods import Period, article_year, years_in
+from .question import Question, proper_noun_runs
+from .retrieval import MISSING_RANK, Candidate, HybridRetriever
+from .text import bigrams, folded_words
+
+KINDS = ("number", "date", "person", "place", "other")
+FEATURES = (
+    "coverage", "coverage_gap", "context_coverage", "context_gap", "title_coverage", "neighbour_gain",
+    "dense", "dense_gap", "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
+    *(f"fit_{kind}" for kind in KINDS),
+    "new_number", "new_year", "new_name", "novel_share",
+    "names_in_sentence", "names_in_article", "numbers_in_sentence",
+    "asks_year", "year_in_sentence", "year_of_article", "other_year_only",
+    "position", "length", "article_share", "article_best",
+)
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@lru_cache(maxsize=4096)
+def _title_years(title: str) -> frozenset[int]:
+    return years_in(title)
+
+
+@lru_cache(maxsize=4096)
+def _title_tokens(title: str) -> frozenset[str]:
+    syllables = folded_words(title)
+    return frozenset(syllables + bigrams(syllables))
+
+
+def coverage(terms: dict[str, float], tokens: set[str] | frozenset[str]) -> float:
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in tokens) / total if total else 0.0
+
+
+def _rank(rank: int) -> float:
+    return math.log1p(min(rank, MISSING_RANK))
+
+
+def candidate_features(question: Question, terms: dict[str, float], candidates: list[Candidate],
+                       retriever: HybridRetriever, period: Period, glossary: Glossary) -> np.ndarray:
+    """One row per candidate, columns in FEATURES order."""
+    if not candidates:
+        return np.zeros((0, len(FEATURES)))
+    question_numbers = set(_DIGITS.findall(question.text))
+    question_tokens = set(question.content)
+    question_names = [n.split() for n in question.names]
+    asked_runs = set(proper_noun_runs(question.text))
+    rows = []
+    article_counts: dict[str, int] = {}
+    for c in candidates:
+        article_counts[c.passage.article_id] = article_counts.get(c.passage.article_id, 0) + 1
+    best_rank_of_article: dict[str, int] = {}
+    for c in candidates:
+        best_rank_of_article.setdefault(c.passage.article_id, c.fused_rank)
+    for c in candidates:
+        passage = c.passage
+        index = retriever.index_of(passage)
+        sentence_tokens = retriever.sentence_tokens[index]
+        context_tokens = sentence_tokens | retriever.context_tokens[index]
+        sentence_syllables = folded_words(passage.text)
+        numbers = set(_DIGITS.findall(passage.text))
+        years = years_in(passage.text)
+        fit = type_fit(question, passage.text)
+        names_here = [all(part in sentence_tokens for part in name) for name in question_names]
+        names_article = [all(f"{a}_{b}" in retriever.article_tokens[passage.article_id] for a, b in zip(n, n[1:]))
+                         if len(n) > 1 else n[0] in retriever.article_tokens[passage.article_id]
+                         for n in question_names]
+        # The article's period: the years its title names ("… năm 2024"), else its stated date's year and
+        # the year before (an article of April 2024 reports on 2023: "tổng kết năm 2023").
+        dated = article_year(passage.date)
+        article_years = set(_title_years(passage.title)) or ({dated, dated - 1} if dated else set())
+        asks_year = bool(period.years)
+        content = [s for s in sentence_syllables if not s.isdigit()]
+        rows.append([
+            coverage(terms, sentence_tokens),
+            0.0,  # coverage_gap, filled below
+            coverage(terms, context_tokens),
+            0.0,  # context_gap
+            coverage(terms, _title_tokens(passage.title)),
+            coverage(terms, context_tokens) - coverage(terms, sentence_tokens),
+            c.dense,
+            0.0,  # dense_gap
+            _rank(c.dense_rank),
+            _rank(c.keyword_rank),
+            _rank(c.fused_rank),
+            float(c.dense_rank < MISSING_RANK and c.keyword_rank < MISSING_RANK),
+            *(fit if question.kind == kind else 0.0 for kind in KINDS),
+            float(bool(numbers - question_numbers)),
+            float(any(str(y) not in question.text for y in years)),
+            float(any(run not in asked_runs for run in proper_noun_runs(passage.text))),
+            sum(1 for s in content if s not in question_tokens) / len(content) if content else 0.0,
+            sum(names_here) / len(names_here) if names_here else 1.0,
+            float(all(names_article)),
+            len(question_numbers & numbers) / len(question_numbers) if question_numbers else 1.0,
+            float(asks_year),
+            float(asks_year and bool(period.years & years)),
+            float(asks_year and bool(article_years & period.years)),
+            float(asks_year and bool(years or article_years) and not (period.years & (years | article_years))),
+            math.log1p(passage.position),
+            math.log(max(len(passage.text), 10)),
+            article_counts[passage.article_id] / len(candidates),
+            _rank(best_rank_of_article[passage.article_id]),
+        ])
+    matrix = np.asarray(rows, dtype=float)
+    for column, gap in (("coverage", "coverage_gap"), ("context_coverage", "context_gap"), ("dense", "dense_gap")):
+        source, target = FEATURES.index(column), FEATURES.index(gap)
+        matrix[:, target] = matrix[:, source] - matrix[:, source].max()
+    return matrix

@@ -1,0 +1,44 @@
+"""Periods: the year (and part of it) a question asks about, the years a sentence or an article is about."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import fold_diacritics
+
+_YEAR = r"((?:19|20)\d{2})"
+# "năm 2023", "năm học 2023-2024", "quý I/2024", "tháng 2/2024", "6 tháng đầu năm 2024", "2/2024", "12/7/2017".
+_ASKED_YEAR = re.compile(rf"(?<!\d)(?:nam(?:\s+hoc)?|quy\s+[ivx\d]+\s*/|thang\s+\d{{1,2}}\s*/|nam\s+tai\s+chinh|"
+                         rf"mua(?:\s+giai)?|\d{{1,2}}\s*/\s*\d{{1,2}}\s*/|\d{{1,2}}\s*/)\s*{_YEAR}(?!\d)")
+# A year, not part of a bigger number ("1.2023", "2023,5").
+_ANY_YEAR = re.compile(rf"(?<!\d)(?<!\d[.,]){_YEAR}(?!\d|[.,]\d)")
+_DATED_YEAR = re.compile(rf"(?<!\d)\d{{1,2}}\s*[/-]\s*{_YEAR}(?!\d)")
+_RECENT = re.compile(r"(?<!\w)(?:hien nay|moi nhat|gan day|hom nay|hien tai|tuan nay|thang nay|nam nay)(?!\w)")
+
+
+@dataclass(frozen=True)
+class Period:
+    years: frozenset[int]  # the years the question names; empty when it names none
+    recent: bool  # "hiện nay", "mới nhất", "gần đây", "hôm nay": the latest article that answers
+
+
+def asked_period(question: str) -> Period:
+    folded = fold_diacritics(question).lower()
+    years = {int(y) for y in _ASKED_YEAR.findall(folded)}
+    # "năm học 2023-2024", "mùa 2014-2015": the second year too.
+    for first, second in re.findall(rf"{_YEAR}\s*[-–]\s*{_YEAR}", folded):
+        if int(first) in years:
+            years.add(int(second))
+    return Period(frozenset(years), bool(_RECENT.search(folded)))
+
+
+def years_in(text: str) -> frozenset[int]:
+    """Years a sentence names: '2023', 'năm 2019', '12/7/2017', 'quý III/2023'."""
+    return frozenset(int(y) for y in _ANY_YEAR.findall(text)) | frozenset(int(y) for y in _DATED_YEAR.findall(text))
+
+
+def article_year(date: str | None) -> int | None:
+    """The year of an article's stated date ('2017-07-01'); None when undated or given without a year."""
+    if date and re.match(r"^\d{4}-", date):
+        return int(date[:4])
+    return None

@@ -1,0 +1,84 @@
+"""Selective question answering: the risk-coverage view of answers that carry a confidence.
+
+An answer is given when its confidence reaches the threshold; it is wrong when a fact group is missing or
+the corpus does not answer the question at all. Risk is the share of given answers that are wrong;
+coverage the share of all questions answered. AURC is the mean risk over the curve (lower is better).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+RISK_LEVELS = (0.02, 0.05, 0.10)
+
+
+def risk_coverage(confidence: Sequence[float], correct: Sequence[bool],
+                  weights: Sequence[float] | None = None) -> list[tuple[float, float, float]]:
+    """(threshold, risk, coverage) for each distinct confidence, threshold ascending.
+
+    `correct`: the answer given would hold every fact (for a question the corpus does not answer, never).
+    `weights`: how much each question counts (default 1 each)."""
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=bool)
+    weight = np.ones(len(confidence)) if weights is None else np.asarray(weights, dtype=float)
+    if not len(confidence):
+        return []
+    order = np.argsort(-confidence, kind="stable")
+    wrong_so_far = np.cumsum(weight[order] * ~correct[order])
+    answered = np.cumsum(weight[order])
+    total = answered[-1]
+    points = []
+    for position in range(len(order)):
+        is_last_of_value = position + 1 == len(order) or confidence[order[position + 1]] < confidence[order[position]]
+        if is_last_of_value:
+            points.append((float(confidence[order[position]]), float(wrong_so_far[position] / answered[position]),
+                           float(answered[position] / total)))
+    return sorted(points)
+
+
+def coverage_at(curve: list[tuple[float, float, float]], risk: float) -> float:
+    """The largest share of questions answered with at most `risk` of them wrong."""
+    return max([c for _, r, c in curve if r <= risk], default=0.0)
+
+
+def aurc(curve: list[tuple[float, float, float]]) -> float:
+    """Area under the risk-coverage curve, by the trapezoid rule over coverage (0 is perfect)."""
+    if not curve:
+        return 0.0
+    points = sorted((c, r) for _, r, c in curve)
+    area, last_c, last_r = 0.0, 0.0, points[0][1]
+    for c, r in points:
+        area += (c - last_c) * (r + last_r) / 2
+        last_c, last_r = c, r
+    return area / last_c if last_c else 0.0
+
+
+def selective_summary(confidence: Sequence[float], correct: Sequence[bool]) -> dict[str, float]:
+    curve = risk_coverage(confidence, correct)
+    summary = {f"coverage_at_{int(round(r * 100))}pct_risk": round(coverage_at(curve, r), 3) for r in RISK_LEVELS}
+    summary["aurc"] = round(aurc(curve), 4)
+    return summary
+
+
+def selective_metrics(asked: Sequence, confidence: np.ndarray, correct: np.ndarray, threshold: float) -> dict:
+    """The issue's table for one development set: askings with `mode` ('with'/'without') and `answerable`."""
+    answered = confidence >= threshold
+    normal = np.asarray([a.mode == "with" for a in asked])
+    answerable = np.asarray([a.answerable for a in asked])
+    unanswerable = normal & ~answerable
+    deleted = np.asarray([a.mode == "without" for a in asked])
+
+    def share(mask_hit, mask_all) -> float | None:
+        total = int(mask_all.sum())
+        return round(float((mask_hit & mask_all).sum()) / total, 3) if total else None
+    return {
+        "questions": int(normal.sum()),
+        "fact_accuracy": share(answered & correct, answerable),
+        "wrongly_answered": share(answered & ~correct, normal),
+        "refused_answerable": share(~answered, answerable),
+        "near_misses_refused": f"{int((~answered & unanswerable).sum())} of {int(unanswerable.sum())}",
+        "deletion_refused": share(~answered, deleted),
+        "deletion_answered_right_elsewhere": share(answered & correct, deleted),
+        **selective_summary(confidence[normal], correct[normal]),
+    }

