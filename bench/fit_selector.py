@@ -59,6 +59,7 @@ class Asked:
     features: np.ndarray
     hits: np.ndarray  # per candidate: the quote built from it (with a neighbour, see compose) holds every fact
     sentence_hits: np.ndarray  # per candidate: the sentence alone holds every fact group
+    articles: list[str]  # per candidate: its article
 
 
 def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
@@ -85,7 +86,7 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                                         for c in seen.candidates], dtype=bool)
             asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode == "with",
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
-                               seen.question.kind, seen.features, hits, sentence_hits))
+                               seen.question.kind, seen.features, hits, sentence_hits, seen.articles))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     return asked
@@ -150,12 +151,13 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel]) -> t
             continue
         probabilities = sentence_models[a.group].probability(a.features)
         best = int(np.argmax(probabilities))
-        rows.append(confidence_row(probabilities, a.features, best, a.question_kind))
+        rows.append(confidence_row(probabilities, a.features, best, a.question_kind, a.articles))
         correct.append(bool(a.hits[best]))  # a right fact quoted from another article still counts as right
     return rows, np.asarray(correct)
 
 
-def fit(asked: list[Asked], risk: float, pool: str = "asked") -> dict:
+def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str, set[str]] | None = None) -> dict:
+    """`samples`: NAME -> question ids of one set (the tests' sample) to report figures on as well."""
     groups_all = sorted({a.group for a in asked})
     rows, labels, groups, weights = _sentence_rows(asked)
     c_sentence = _choose_c(rows, labels, groups, weights, FEATURES)
@@ -213,6 +215,10 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked") -> dict:
             index = [i for i, a in enumerate(asked) if a.dataset == dataset]
             report[label][dataset] = selective_metrics(
                 [asked[i] for i in index], confidence[index], correct[index], threshold)
+        for name, ids in (samples or {}).items():
+            index = [i for i, a in enumerate(asked) if a.item_id in ids]
+            report[label][name] = selective_metrics(
+                [asked[i] for i in index], confidence[index], correct[index], threshold)
     return {
         "sentence_model": {**full_sentence.to_json(), "C": c_sentence},
         "confidence_model": {**confidence_model.to_json(), "C": c_confidence},
@@ -230,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sets", nargs="+", metavar="NAME=GOLD@DATA_DIR")
     parser.add_argument("--out", default=str(SELECTOR_PATH))
     parser.add_argument("--risk", type=float, default=0.05)
+    parser.add_argument("--sample", action="append", default=[], metavar="NAME=GOLD.jsonl",
+                        help="also report the figures on the questions of this file (the tests' sample)")
     parser.add_argument("--pool", choices=("asked", "all"), default="asked",
                         help="questions the threshold is read from: as asked (default), or with the deletion askings")
     parser.add_argument("--cache-dir", help="keep each set's harvested candidates here (NAME.pkl), reused while "
@@ -254,7 +262,11 @@ def main(argv: list[str] | None = None) -> int:
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_bytes(pickle.dumps((data[name], harvested)))
         asked += harvested
-    fitted = fit(asked, args.risk, args.pool)
+    samples = {}
+    for spec in args.sample:
+        name, _, gold = spec.partition("=")
+        samples[name] = {item.id for item in load_gold(Path(gold))}
+    fitted = fit(asked, args.risk, args.pool, samples)
     fitted = {"version": 1, "fitted_by": "bench/fit_selector.py", "data": data, **fitted}
     Path(args.out).write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(fitted["report"], ensure_ascii=False, indent=1))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from .keyword import KeywordIndex
-from .question import Question, person_names
+from .question import Question, person_names, proper_noun_runs
 from .models import Passage
 from .retrieval import HybridRetriever
 from .text import bigrams, fold_diacritics, folded_words, words
@@ -12,6 +12,9 @@ MAX_ANSWER_CHARS = 600
 MAX_LIST_PARTS = 3
 _NUMBER_WORDS = frozenset("một hai ba bốn năm sáu bảy tám chín mười mươi trăm nghìn ngàn triệu tỷ tỉ".split())
 _DATE = re.compile(r"(?<!\d)\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?(?!\d)|\b(?:ngày|tháng)\s+\d{1,2}\b", re.IGNORECASE)
+# A date with its lead word, longest first, so that nothing of it is left to read as a count.
+_WHOLE_DATE = re.compile(r"(?:\b(?:ngày|tháng)\s+)?(?<!\d)\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?(?!\d)|"
+                         r"\b(?:ngày|tháng)\s+\d{1,2}\b", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:xã|phường|thị trấn|huyện|quận|thôn|tỉnh|thành phố|TP|ấp|khu phố|thị xã|tổ dân phố|xóm)\s+(?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ]*)", re.UNICODE)
 # Abbreviated titles written inside sentences ("PGĐ Công an tỉnh").
 _TITLE_ABBREVIATIONS = {"pgd": ["pho", "giam", "doc"], "gd": ["giam", "doc"], "pct": ["pho", "chu", "tich"],
@@ -32,6 +35,7 @@ def question_terms(question: Question, keywords: KeywordIndex) -> dict[str, floa
 
 
 def _number_fit(question: Question, sentence: str) -> float:
+    sentence = _WHOLE_DATE.sub(" ", sentence)  # "ngày 12/3/2024" is a date, not a count
     lowered = [w.lower() for w in words(sentence)]
     folded = [fold_diacritics(w) for w in lowered]
     question_numbers = set(re.findall(r"\d+", question.folded))
@@ -42,12 +46,23 @@ def _number_fit(question: Question, sentence: str) -> float:
         # A spelled-out number counts only before the asked unit: "một" is mostly "một cách", "một số".
         if token.isdigit() or (not question.unit and token != "một"):
             best = max(best, 0.4)
-        following = folded[index + 1:index + 1 + len(question.unit)]
+        # Past the rest of the figure ("7,7 triệu khách hàng", "34.000 đồng") to the word it counts.
+        start = index + 1
+        while start < len(folded) and (folded[start].isdigit() or folded[start] in _MAGNITUDES):
+            start += 1
+        following = folded[start:start + len(question.unit)]
+        if following[:1] and _CURRENCY.get(question.unit[0]) and following[0] in _CURRENCY[question.unit[0]]:
+            following = list(question.unit[:1]) + following[1:]  # "bao nhiêu tiền" is answered in đồng
         if question.unit and following[:1] == list(question.unit[:1]):
             matched = sum(1 for a, b in zip(following, question.unit) if a == b)
             best = max(best, 0.7 + 0.3 * matched / len(question.unit) + _count_kind(folded[max(0, index - 3):index],
                                                                                  question))
     return best
+
+
+_MAGNITUDES = frozenset("nghin ngan trieu ty ti tram muoi".split())
+# A question asks "bao nhiêu tiền"; the sentence names the currency.
+_CURRENCY = {"tien": frozenset("dong usd euro bang yen nhan te vnd".split())}
 
 
 # "có bao nhiêu" asks for a standing total: "tổng số 59", "toàn tỉnh có 48", "hiện có 7" answer it better
@@ -98,7 +113,10 @@ def _person_fit(question: Question, sentence: str) -> float:
     asked = set(question.names)
     names = [n for n in person_names(sentence) if " ".join(folded_words(n)) not in asked]
     if not names:
-        return 0.0
+        # Foreign names ("Peyton Manning") start with no Vietnamese surname: a new capitalised run is some
+        # evidence of a person, less than a Vietnamese full name.
+        foreign = [run for run in proper_noun_runs(sentence) if run not in asked]
+        return 0.5 if foreign and not question.role else 0.0
     if not question.role:
         return 1.0
     tokens = _role_tokens(sentence)

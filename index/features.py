@@ -22,6 +22,7 @@ from .text import bigrams, folded_words
 KINDS = ("number", "date", "person", "place", "other")
 FEATURES = (
     "coverage", "coverage_gap", "context_coverage", "context_gap", "title_coverage", "neighbour_gain",
+    "article_coverage", "article_gap",
     "dense", "dense_gap", "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
     *(f"fit_{kind}" for kind in KINDS),
     "new_number", "new_year", "new_name", "novel_share",
@@ -65,6 +66,9 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
     article_counts: dict[str, int] = {}
     for c in candidates:
         article_counts[c.passage.article_id] = article_counts.get(c.passage.article_id, 0) + 1
+    # How much of the question the whole article holds: a news question names its story in many words,
+    # spread over the lead and the sentence that answers.
+    article_coverage = {a: coverage(terms, retriever.article_tokens[a]) for a in article_counts}
     best_rank_of_article: dict[str, int] = {}
     for c in candidates:
         best_rank_of_article.setdefault(c.passage.article_id, c.fused_rank)
@@ -94,6 +98,8 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             0.0,  # context_gap
             coverage(terms, _title_tokens(passage.title)),
             coverage(terms, context_tokens) - coverage(terms, sentence_tokens),
+            article_coverage[passage.article_id],
+            0.0,  # article_gap
             c.dense,
             0.0,  # dense_gap
             _rank(c.dense_rank),
@@ -118,7 +124,8 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             _rank(best_rank_of_article[passage.article_id]),
         ])
     matrix = np.asarray(rows, dtype=float)
-    for column, gap in (("coverage", "coverage_gap"), ("context_coverage", "context_gap"), ("dense", "dense_gap")):
+    for column, gap in (("coverage", "coverage_gap"), ("context_coverage", "context_gap"), ("dense", "dense_gap"),
+                        ("article_coverage", "article_gap")):
         source, target = FEATURES.index(column), FEATURES.index(gap)
         matrix[:, target] = matrix[:, source] - matrix[:, source].max()
     return matrix

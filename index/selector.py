@@ -21,7 +21,10 @@ import numpy as np
 from .features import FEATURES, KINDS
 
 SELECTOR_PATH = Path(__file__).resolve().parent / "data" / "selector.json"
-CONFIDENCE_FEATURES = ("top", "lead", "top_logit", "coverage", "context_coverage", "dense",
+# What the best candidate's row adds to its score. More of its features made the cross-validated
+# risk-coverage curve worse (the fit report of 2026-11-28): the confidence model stays small.
+_BEST = ("coverage", "context_coverage", "dense")
+CONFIDENCE_FEATURES = ("top", "lead", "top_logit", *(f"best_{name}" for name in _BEST),
                        *(f"kind_{kind}" for kind in KINDS))
 
 
@@ -54,15 +57,18 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-self.logit(rows)))
 
 
-def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str) -> np.ndarray:
-    """What the confidence model reads of one question's ranked candidates."""
+def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str,
+                   articles: list[str]) -> np.ndarray:
+    """What the confidence model reads of one question's ranked candidates (`articles`: each one's article).
+
+    The lead over the best sentence of another article was tried beside the lead over any other sentence
+    (a news story repeats its figure in title, lead and body): the cross-validated curve got worse."""
     top = float(probabilities[best])
     others = np.delete(probabilities, best)
     runner_up = float(others.max()) if others.size else 0.0
     row = features[best]
-    return np.asarray([top, top - runner_up, _logit(top), row[FEATURES.index("coverage")],
-                       row[FEATURES.index("context_coverage")], row[FEATURES.index("dense")],
-                       *(float(kind == k) for k in KINDS)])
+    return np.asarray([top, top - runner_up, _logit(top),
+                       *(row[FEATURES.index(name)] for name in _BEST), *(float(kind == k) for k in KINDS)])
 
 
 def _logit(p: float) -> float:
@@ -89,16 +95,17 @@ class Selector:
         self.curve = [tuple(point) for point in data["risk_coverage"]]
         self.report = data.get("report", {})
 
-    def select(self, features: np.ndarray, kind: str) -> Selection:
+    def select(self, features: np.ndarray, kind: str, articles: list[str]) -> Selection:
         if not len(features):
             return Selection(None, np.zeros(0), 0.0)
         probabilities = self.sentence.probability(features)
         best = int(np.argmax(probabilities))
-        return Selection(best, probabilities, self.confidence_of(probabilities, features, best, kind))
+        return Selection(best, probabilities, self.confidence_of(probabilities, features, best, kind, articles))
 
-    def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str) -> float:
+    def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str,
+                      articles: list[str]) -> float:
         """Confidence that candidate `index` answers (the confidence model read from its place in the ranking)."""
-        row = confidence_row(probabilities, features, index, kind)
+        row = confidence_row(probabilities, features, index, kind, articles)
         return float(self.confidence.probability(row[None, :])[0])
 
     def threshold(self, risk: float) -> float:

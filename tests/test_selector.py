@@ -32,7 +32,7 @@ def test_confidence_orders_the_candidates_it_scores():
     rows = np.zeros((3, len(FEATURES)))
     rows[:, FEATURES.index("coverage")] = [0.1, 0.9, 0.5]
     rows[:, FEATURES.index("context_coverage")] = [0.2, 1.0, 0.6]
-    selection = selector.select(rows, "other")
+    selection = selector.select(rows, "other", ["a#1", "a#1", "b#1"])
     assert selection.best is not None and 0 <= selection.confidence <= 1
     assert selection.probabilities.shape == (3,)
 
@@ -72,6 +72,6 @@ def test_a_wikipedia_sample_holds_the_figures_of_the_fit(xquad_sample):
     items = load_gold(XQUAD_SAMPLE / "qa.jsonl")
     assert len(items) >= 100
     metrics = summarize(list(run_eval(items, xquad_sample.answer)))["all"]
-    fitted = load_selector().report["in_sample"]["xquad"]
+    fitted = load_selector().report["in_sample"]["xquad_sample"]
     assert metrics["fact_accuracy"] >= fitted["fact_accuracy"] - 0.05
     assert metrics["wrongly_answered"] <= fitted["wrongly_answered"] + 0.05
