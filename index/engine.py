@@ -25,7 +25,7 @@ from .glossary import default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
-from .periods import Period, asked_period, article_year
+from .periods import Period, article_year, article_years, asked_period, other_period, years_in
 from .question import Question, analyse
 from .retrieval import Candidate, HybridRetriever
 from .selector import Selection, Selector, load_selector
@@ -233,13 +233,17 @@ class Engine:
         if seen.period.recent:
             chosen = [self._most_recent_answering(seen)]
         confidence = self._confidence_of(seen, chosen[0])
-        if confidence < self.threshold:
-            withheld = compose(seen.question, seen.terms, seen.candidates[chosen[0]].passage, retriever)[0]
-            return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
-                             withheld=withheld)
-        if seen.period.years and not _in_period(seen, chosen[0]):
-            told = _other_periods(seen)
-            return not_found("the passages that answer are about other periods", confidence, told)
+        best = seen.candidates[chosen[0]].passage
+        quoted = compose(seen.question, seen.terms, best, retriever)[0]
+        # The quote's own years first (the neighbour may carry them), else the article's.
+        elsewhen = other_period(seen.period, years_in(quoted), article_years(best.title, best.date))
+        if confidence < self.threshold or elsewhen:
+            withheld = quoted
+            if confidence < self.threshold:
+                return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
+                                 withheld=withheld)
+            return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
+                             withheld)
         if seen.question.wants_list:
             chosen += self._more_articles(seen, chosen[0])
         budget = MAX_ANSWER_CHARS // len(chosen) - 6
@@ -361,13 +365,6 @@ def _leans_on_context(question: str) -> bool:
 
 def _display_date(date: str) -> str:
     return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if re.match(r"^\d{4}-\d{2}-\d{2}$", date) else date
-
-
-def _in_period(seen: Considered, index: int) -> bool:
-    """False when the chosen sentence is about another period: it names only other years, or it names
-    none and its article is dated (or titled) in another year. Neither dated nor naming a year: unknown,
-    and the question is answered."""
-    return not seen.features[index][FEATURES.index("other_year_only")]
 
 
 def _other_periods(seen: Considered) -> str:

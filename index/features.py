@@ -14,7 +14,7 @@ import numpy as np
 
 from .answering import type_fit
 from .glossary import Glossary
-from .periods import Period, article_year, years_in
+from .periods import Period, article_years, other_period, years_in
 from .question import Question, proper_noun_runs
 from .retrieval import MISSING_RANK, Candidate, HybridRetriever
 from .text import bigrams, folded_words
@@ -31,11 +31,6 @@ FEATURES = (
     "position", "length", "article_share", "article_best",
 )
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-@lru_cache(maxsize=4096)
-def _title_years(title: str) -> frozenset[int]:
-    return years_in(title)
 
 
 @lru_cache(maxsize=4096)
@@ -85,10 +80,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         names_article = [all(f"{a}_{b}" in retriever.article_tokens[passage.article_id] for a, b in zip(n, n[1:]))
                          if len(n) > 1 else n[0] in retriever.article_tokens[passage.article_id]
                          for n in question_names]
-        # The article's period: the years its title names ("… năm 2024"), else its stated date's year and
-        # the year before (an article of April 2024 reports on 2023: "tổng kết năm 2023").
-        dated = article_year(passage.date)
-        article_years = set(_title_years(passage.title)) or ({dated, dated - 1} if dated else set())
+        of_article = article_years(passage.title, passage.date)
         asks_year = bool(period.years)
         content = [s for s in sentence_syllables if not s.isdigit()]
         rows.append([
@@ -116,8 +108,8 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             len(question_numbers & numbers) / len(question_numbers) if question_numbers else 1.0,
             float(asks_year),
             float(asks_year and bool(period.years & years)),
-            float(asks_year and bool(article_years & period.years)),
-            float(asks_year and bool(years or article_years) and not (period.years & (years | article_years))),
+            float(asks_year and bool(of_article & period.years)),
+            float(other_period(period, years, of_article)),
             math.log1p(passage.position),
             math.log(max(len(passage.text), 10)),
             article_counts[passage.article_id] / len(candidates),

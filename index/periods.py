@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import fold_diacritics
 
@@ -42,3 +43,27 @@ def article_year(date: str | None) -> int | None:
     if date and re.match(r"^\d{4}-", date):
         return int(date[:4])
     return None
+
+
+@lru_cache(maxsize=4096)
+def _title_years(title: str) -> frozenset[int]:
+    return years_in(title)
+
+
+def article_years(title: str, date: str | None) -> frozenset[int]:
+    """The years an article is about: those its title names ("… năm 2024"), else its stated date's year
+    and the year before (an article of April 2024 reports on 2023: "tổng kết năm 2023")."""
+    named = _title_years(title)
+    if named:
+        return named
+    year = article_year(date)
+    return frozenset({year, year - 1}) if year else frozenset()
+
+
+def other_period(period: Period, text_years: frozenset[int], of_article: frozenset[int]) -> bool:
+    """The text is about other years than those asked: it names only others, or names none and its
+    article is about others. Neither: unknown, which is not a conflict."""
+    if not period.years:
+        return False
+    known = text_years or of_article
+    return bool(known) and not (period.years & (text_years | of_article))
