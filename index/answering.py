@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from .keyword import KeywordIndex
 from .question import Question, person_names, proper_noun_runs
 from .models import Passage
@@ -34,10 +35,15 @@ def question_terms(question: Question, keywords: KeywordIndex) -> dict[str, floa
     return terms
 
 
+@lru_cache(maxsize=50_000)
+def _count_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Lower-cased and folded words of a sentence, its dates removed ("ngày 12/3/2024" is not a count)."""
+    lowered = tuple(w.lower() for w in words(_WHOLE_DATE.sub(" ", sentence)))
+    return lowered, tuple(fold_diacritics(w) for w in lowered)
+
+
 def _number_fit(question: Question, sentence: str) -> float:
-    sentence = _WHOLE_DATE.sub(" ", sentence)  # "ngày 12/3/2024" is a date, not a count
-    lowered = [w.lower() for w in words(sentence)]
-    folded = [fold_diacritics(w) for w in lowered]
+    lowered, folded = _count_tokens(sentence)
     question_numbers = set(re.findall(r"\d+", question.folded))
     best = 0.0
     for index, token in enumerate(lowered):
@@ -50,12 +56,12 @@ def _number_fit(question: Question, sentence: str) -> float:
         start = index + 1
         while start < len(folded) and (folded[start].isdigit() or folded[start] in _MAGNITUDES):
             start += 1
-        following = folded[start:start + len(question.unit)]
+        following = list(folded[start:start + len(question.unit)])
         if following[:1] and _CURRENCY.get(question.unit[0]) and following[0] in _CURRENCY[question.unit[0]]:
             following = list(question.unit[:1]) + following[1:]  # "bao nhiêu tiền" is answered in đồng
         if question.unit and following[:1] == list(question.unit[:1]):
             matched = sum(1 for a, b in zip(following, question.unit) if a == b)
-            best = max(best, 0.7 + 0.3 * matched / len(question.unit) + _count_kind(folded[max(0, index - 3):index],
+            best = max(best, 0.7 + 0.3 * matched / len(question.unit) + _count_kind(list(folded[max(0, index - 3):index]),
                                                                                  question))
     return best
 
@@ -85,11 +91,16 @@ _ROLE_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 def _role_tokens(sentence: str) -> list[str]:
     """Folded words and punctuation, abbreviated offices spelled out ('PGĐ' -> 'pho giam doc')."""
+    return list(_cached_role_tokens(sentence))
+
+
+@lru_cache(maxsize=50_000)
+def _cached_role_tokens(sentence: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for token in _ROLE_TOKEN.findall(sentence):
         key = fold_diacritics(token).lower()
         tokens += _TITLE_ABBREVIATIONS.get(key, [key]) if token.isupper() and len(token) > 1 else [key]
-    return tokens
+    return tuple(tokens)
 
 
 def _level(words_after: list[str] | tuple[str, ...]) -> str | None:

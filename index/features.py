@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -31,6 +32,21 @@ FEATURES = (
     "position", "length", "article_share", "article_best",
 )
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class _SentenceFacts:
+    """What the features read of a sentence alone, whatever the question: computed once per sentence."""
+    syllables: tuple[str, ...]
+    numbers: frozenset[str]
+    years: frozenset[int]
+    proper_runs: tuple[str, ...]
+
+
+@lru_cache(maxsize=50_000)
+def _sentence_facts(text: str) -> _SentenceFacts:
+    return _SentenceFacts(tuple(folded_words(text)), frozenset(_DIGITS.findall(text)), years_in(text),
+                          tuple(proper_noun_runs(text)))
 
 
 @lru_cache(maxsize=4096)
@@ -72,9 +88,8 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         index = retriever.index_of(passage)
         sentence_tokens = retriever.sentence_tokens[index]
         context_tokens = sentence_tokens | retriever.context_tokens[index]
-        sentence_syllables = folded_words(passage.text)
-        numbers = set(_DIGITS.findall(passage.text))
-        years = years_in(passage.text)
+        facts = _sentence_facts(passage.text)
+        sentence_syllables, numbers, years = facts.syllables, facts.numbers, facts.years
         fit = type_fit(question, passage.text)
         names_here = [all(part in sentence_tokens for part in name) for name in question_names]
         names_article = [all(f"{a}_{b}" in retriever.article_tokens[passage.article_id] for a, b in zip(n, n[1:]))
@@ -101,7 +116,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             *(fit if question.kind == kind else 0.0 for kind in KINDS),
             float(bool(numbers - question_numbers)),
             float(any(str(y) not in question.text for y in years)),
-            float(any(run not in asked_runs for run in proper_noun_runs(passage.text))),
+            float(any(run not in asked_runs for run in facts.proper_runs)),
             sum(1 for s in content if s not in question_tokens) / len(content) if content else 0.0,
             sum(names_here) / len(names_here) if names_here else 1.0,
             float(all(names_article)),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .gazetteer import Gazetteer
 from .glossary import Glossary
@@ -107,6 +108,11 @@ _CAPITALISED = re.compile(r"[^\W\d_]+")
 
 def person_names(text: str) -> list[str]:
     """Runs of two to four capitalised syllables, separated by spaces only, that start with a surname."""
+    return list(_person_names(text))
+
+
+@lru_cache(maxsize=50_000)  # every candidate sentence is read for names on every question it comes up for
+def _person_names(text: str) -> tuple[str, ...]:
     tokens = list(_CAPITALISED.finditer(text))
     names, index = [], 0
     while index < len(tokens):
@@ -126,7 +132,7 @@ def person_names(text: str) -> list[str]:
                 index = end
                 continue
         index += 1
-    return names
+    return tuple(names)
 
 
 # Capitalised words of offices and institutions: a run of only these names no particular thing.
@@ -139,6 +145,11 @@ thông tri nghị quyết chỉ thị luật phong trào toàn bảo vệ an nin
 
 def proper_noun_runs(text: str) -> list[str]:
     """Folded runs of two or more capitalised words ('Nhật Bản'), offices and the first word left out."""
+    return list(_proper_noun_runs(text))
+
+
+@lru_cache(maxsize=50_000)
+def _proper_noun_runs(text: str) -> tuple[str, ...]:
     tokens = list(_CAPITALISED.finditer(text))
     runs, current = [], []
     for index, match in enumerate(tokens):
@@ -158,7 +169,7 @@ def proper_noun_runs(text: str) -> list[str]:
         kept = [w for w in run if w.lower() not in _INSTITUTION_WORDS]
         if len(run) >= 2 and kept:
             names.append(" ".join(folded_words(" ".join(kept))))
-    return names
+    return tuple(names)
 
 
 def _acronyms(text: str, glossary: Glossary) -> list[str]:

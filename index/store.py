@@ -82,9 +82,10 @@ class PassageStore:
 
     def nearest(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
         """(id, cosine similarity), best first."""
-        if self.count() == 0:
+        stored = self.count()  # a Chroma count costs about a millisecond: once per query
+        if stored == 0:
             return []
-        result = self._collection.query(query_embeddings=[embedding], n_results=min(k, self.count()), include=["distances"])
+        result = self._collection.query(query_embeddings=[embedding], n_results=min(k, stored), include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
 
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
