@@ -26,7 +26,7 @@ FEATURES = (
     "article_coverage", "article_gap",
     "dense", "dense_gap", "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
     *(f"fit_{kind}" for kind in KINDS),
-    "new_number", "new_year", "new_name", "novel_share",
+    "new_number", "new_year", "new_name", "novel_share", "slot_filled",
     "names_in_sentence", "names_in_article", "numbers_in_sentence",
     "asks_year", "year_in_sentence", "year_of_article", "other_year_only",
     "position", "length", "article_share", "article_best",
@@ -53,6 +53,17 @@ def _sentence_facts(text: str) -> _SentenceFacts:
 def _title_tokens(title: str) -> frozenset[str]:
     syllables = folded_words(title)
     return frozenset(syllables + bigrams(syllables))
+
+
+def _slot_filled(slot: tuple[str, ...], syllables: tuple[str, ...], asked: set[str]) -> float:
+    """The sentence names the asked noun followed by something the question does not say: "khu công
+    nghiệp nào" answered by "Khu Công nghiệp Châu Sơn". The longest end of the noun found, as a share."""
+    for size in range(len(slot), 0, -1):
+        tail = slot[-size:]
+        for index in range(len(syllables) - size):
+            if syllables[index:index + size] == tail and syllables[index + size] not in asked:
+                return size / len(slot)
+    return 0.0
 
 
 def coverage(terms: dict[str, float], tokens: set[str] | frozenset[str]) -> float:
@@ -118,6 +129,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             float(any(str(y) not in question.text for y in years)),
             float(any(run not in asked_runs for run in facts.proper_runs)),
             sum(1 for s in content if s not in question_tokens) / len(content) if content else 0.0,
+            _slot_filled(question.slot, sentence_syllables, question_tokens),
             sum(names_here) / len(names_here) if names_here else 1.0,
             float(all(names_article)),
             len(question_numbers & numbers) / len(question_numbers) if question_numbers else 1.0,

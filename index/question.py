@@ -48,6 +48,8 @@ class Question:
     content: tuple[str, ...]  # folded content syllables, in order
     concepts: tuple[str, ...]
     names: tuple[str, ...]  # folded person names and unknown acronyms the question mentions
+    # The noun the asked word qualifies: "khu công nghiệp nào" -> ('khu', 'cong', 'nghiep'), "chất gì" -> ('chat',)
+    slot: tuple[str, ...] = ()
 
     @property
     def asks_province(self) -> bool:
@@ -183,6 +185,19 @@ _FILLER = re.compile(r"\b(?:duoc nhac den|duoc de cap|trong bai viet|theo bai vi
                      r"trong bai|cho biet|hay cho biet|xin cho biet|nhu the nao|la gi)\b")
 
 
+def _slot(folded_tokens: list[str], is_stopword: list[bool]) -> tuple[str, ...]:
+    """Up to three content words right before 'nào'/'gì': what the answer will be an instance of."""
+    for index, token in enumerate(folded_tokens):
+        if token in ("nao", "gi") and index:
+            before = []
+            for word, stop in zip(reversed(folded_tokens[:index]), reversed(is_stopword[:index])):
+                if stop or len(before) == 3:
+                    break
+                before.insert(0, word)
+            return tuple(before)
+    return ()
+
+
 def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
     folded_tokens = folded_words(text)
     for match in _FILLER.finditer(" ".join(folded_tokens)):
@@ -217,6 +232,7 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
         folded=folded,
         kind=kind,
         wants_list=bool(_LIST_CUES.search(folded)),
+        slot=_slot(folded_tokens, is_stopword),
         unit=_unit_after_quantity(folded_tokens, is_stopword) if kind == "number" else (),
         role=role,
         deputy=deputy,
