@@ -156,7 +156,9 @@ class Tally:
             "wrongly_answered": ratio(self.wrongly_answered, n),
             "answered_right_elsewhere": self.right_elsewhere,
             "mean_latency_ms": round(sum(self.latencies) / len(self.latencies), 1) if self.latencies else None,
-            **selective_summary(self.confidences, self.right_if_answered),
+            # Risk-coverage needs questions that should be answered; without any, every answer is wrong.
+            **(selective_summary(self.confidences, self.right_if_answered) if self.answerable
+               else dict.fromkeys(selective_summary([], []), None)),
         }
 
 
