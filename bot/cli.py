@@ -7,8 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from index import Engine, QuestionError, SettingsError, load_settings
 from index.embeddings import EmbeddingLoadError
+from index.comparison import compare, load_results
 from index.evaluation import (GoldFileError, is_summary_gold, load_gold, load_summary_gold, run_eval,
                               run_summary_eval, summarize, summary_metrics)
 from index.summary import MAX_SUMMARY_CHARS
@@ -35,8 +38,6 @@ class _ProgressBar:
         if not total or not sys.stderr.isatty():
             return
         if self._bar is None:
-            from tqdm import tqdm
-
             self._bar = tqdm(total=total, unit="tệp", desc="Lập chỉ mục", file=sys.stderr, dynamic_ncols=True)
         self._bar.update(done - self._bar.n)
         self._bar.set_postfix_str(doc_id[:40])
@@ -74,6 +75,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         files = [(Path(g), is_summary_gold(Path(g))) for g in args.gold]
         loaded = [(path, load_summary_gold(path) if summaries else load_gold(path), summaries)
                   for path, summaries in files]
+        previous = load_results(Path(args.compare)) if args.compare else None
     except (GoldFileError, OSError) as error:
         print(f"Cannot evaluate: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -98,13 +100,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
             metrics = {"summary": summary_metrics(rows)}
             print("  ".join(f"{k}={'-' if v is None else v}" for k, v in metrics["summary"].items()))
         else:
-            rows = list(run_eval(items, ask, without_source=args.without_source))
+            asked = [i for i in items if i.answerable] if args.without_source else items
+            # A progress bar on a terminal (the XQuAD set takes a minute); nothing in logs or pipes.
+            rows = list(tqdm(run_eval(items, ask, without_source=args.without_source), total=len(asked),
+                             desc=path.name, unit="q", disable=not sys.stderr.isatty(), leave=False))
             records += [row.to_json() for row in rows]
             metrics = summarize(rows)
             _print_table(path, metrics, args.without_source, engine.threshold)
         all_metrics[str(path)] = metrics
     if args.out:
         _write_jsonl(args.out, records)
+    if previous is not None:
+        _print_comparison(compare(previous, records), args.compare)
     if args.json:
         print(json.dumps(all_metrics if len(loaded) > 1 else next(iter(all_metrics.values())), ensure_ascii=False))
     return 0
@@ -125,6 +132,18 @@ def _print_table(path: Path, metrics: dict, without_source: bool, threshold: flo
     if without_source:
         print(f"answered with the facts from another article (look at these by hand): "
               f"{metrics['all']['answered_right_elsewhere']}")
+
+
+def _print_comparison(comparison, previous_path: str) -> None:
+    print(f"\nSince {previous_path}: {len(comparison.fixed)} fixed, {len(comparison.broken)} broken")
+    for title, flips in (("FIXED", comparison.fixed), ("BROKEN", comparison.broken)):
+        for flip in flips:
+            print(f"{title} {flip.id} [{flip.kind}] {flip.question}\n  before: {flip.before or '(refused)'}"
+                  f"\n  now:    {flip.after or '(refused)'}")
+    print(f"{'kind':<15}{'correct before':>16}{'now':>8}{'wrong before':>14}{'now':>8}")
+    for kind, metrics in comparison.deltas.items():
+        (c0, c1), (w0, w1) = metrics["correct"], metrics["wrongly_answered"]
+        print(f"{kind:<15}{c0 if c0 is not None else '-':>16}{c1:>8}{w0 if w0 is not None else '-':>14}{w1:>8}")
 
 
 def _write_jsonl(path: str, records) -> None:
@@ -233,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("gold", nargs="+", help="gold JSONL files (questions or province summaries)")
     evaluate.add_argument("--out", help="write one result per line: the question, its gold, the answer, "
                                         "confidence, reason and verdict")
+    evaluate.add_argument("--compare", metavar="PREVIOUS.jsonl",
+                          help="an earlier --out file: list the questions fixed and broken since, and the change per kind")
     evaluate.add_argument("--without-source", action="store_true",
                           help="ask each answerable question with its source articles left out: all must be refused")
     evaluate.add_argument("--json", action="store_true", help="also print the metrics as JSON")

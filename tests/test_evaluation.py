@@ -94,3 +94,30 @@ def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch,
     assert main(["eval", str(DEV_GOLD), "--without-source", "--json"]) == 0
     deleted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["all"]
     assert deleted["n"] == 19 and deleted["refusal_accuracy"] >= 0.9
+
+
+def test_compare_lists_exactly_the_questions_that_flipped(tmp_path, monkeypatch, capsys, seed_engine):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOIDAP_DATA_DIR", str(seed_engine.settings.data_dir))
+    now = tmp_path / "now.jsonl"
+    assert main(["eval", str(DEV_GOLD), "--out", str(now)]) == 0
+    rows = [json.loads(line) for line in now.read_text(encoding="utf-8").splitlines()]
+    right = [r for r in rows if r["correct"]]
+    assert len(right) >= 2
+    # An earlier run, crafted: two questions right now were wrong then; nothing else differs.
+    earlier = []
+    for row in rows:
+        if row["id"] in (right[0]["id"], right[1]["id"]):
+            row = {**row, "correct": False, "answer": "một câu trả lời cũ sai"}
+        earlier.append(row)
+    previous = tmp_path / "previous.jsonl"
+    previous.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in earlier), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["eval", str(DEV_GOLD), "--compare", str(previous)]) == 0
+    printed = capsys.readouterr().out
+    assert "2 fixed, 0 broken" in printed
+    fixed = {line.split()[1] for line in printed.splitlines() if line.startswith("FIXED ")}
+    assert fixed == {right[0]["id"], right[1]["id"]} and "một câu trả lời cũ sai" in printed
+    previous.write_text("not json\n", encoding="utf-8")
+    assert main(["eval", str(DEV_GOLD), "--compare", str(previous)]) == 2
+    assert "line 1" in capsys.readouterr().err
