@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first: otherwise sentence-transformers pulls a multi-GB CUDA build.
 	$(PYTHON) -m pip install --quiet torch==2.13.0
 	$(PYTHON) -m pip install --quiet -e '.[test]'
+	# Debian's Chromium for the evaluation report's browser test (playwright drives it; it downloads nothing).
+	command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		|| { echo "Could not install chromium (apt-get needs root): install Debian's chromium package, then make again"; exit 1; }
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from index import Engine, QuestionError, SettingsError, load_settings
 from index.embeddings import EmbeddingLoadError
 from index.comparison import compare, load_results
+from index.report import FileReport, render_report
 from index.evaluation import (GoldFileError, is_summary_gold, load_gold, load_summary_gold, run_eval,
                               run_summary_eval, summarize, summary_metrics)
 from index.summary import MAX_SUMMARY_CHARS
@@ -88,7 +89,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             from index.models import Answer
             return Answer(question, False, "", (), 0.0, note=str(error))
 
-    records, all_metrics = [], {}
+    records, all_metrics, reports = [], {}, []
     for path, items, summaries in loaded:
         if summaries:
             rows = run_summary_eval(items, engine.summarize, MAX_SUMMARY_CHARS)
@@ -99,6 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                       f"found={row.summary.found} facts={row.facts_ok} sources={row.sources_ok}")
             metrics = {"summary": summary_metrics(rows)}
             print("  ".join(f"{k}={'-' if v is None else v}" for k, v in metrics["summary"].items()))
+            reports.append(FileReport(path.name, metrics, summary_rows=tuple(rows)))
         else:
             asked = [i for i in items if i.answerable] if args.without_source else items
             # A progress bar on a terminal (the XQuAD set takes a minute); nothing in logs or pipes.
@@ -107,11 +109,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
             records += [row.to_json() for row in rows]
             metrics = summarize(rows)
             _print_table(path, metrics, args.without_source, engine.threshold)
+            reports.append(FileReport(path.name, metrics, qa_rows=tuple(rows)))
         all_metrics[str(path)] = metrics
     if args.out:
         _write_jsonl(args.out, records)
-    if previous is not None:
-        _print_comparison(compare(previous, records), args.compare)
+    comparison = compare(previous, records) if previous is not None else None
+    if comparison is not None:
+        _print_comparison(comparison, args.compare)
+    if args.html:
+        Path(args.html).write_text(render_report(reports, comparison, engine.threshold), encoding="utf-8")
+        print(f"Report: {args.html}")
     if args.json:
         print(json.dumps(all_metrics if len(loaded) > 1 else next(iter(all_metrics.values())), ensure_ascii=False))
     return 0
@@ -252,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("gold", nargs="+", help="gold JSONL files (questions or province summaries)")
     evaluate.add_argument("--out", help="write one result per line: the question, its gold, the answer, "
                                         "confidence, reason and verdict")
+    evaluate.add_argument("--html", metavar="REPORT.html",
+                          help="write a self-contained report: metrics, charts, every failure (filterable)")
     evaluate.add_argument("--compare", metavar="PREVIOUS.jsonl",
                           help="an earlier --out file: list the questions fixed and broken since, and the change per kind")
     evaluate.add_argument("--without-source", action="store_true",
