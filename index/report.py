@@ -29,7 +29,7 @@ class Failure:
     group: str  # a FAILURE_GROUPS key
     question: str
     expected: str
-    answer: str  # the answer given, or the quote withheld
+    answer: Markup  # the answer given, or the quote withheld, expected facts highlighted
     passages: tuple[Markup, ...]  # cited passages, expected facts highlighted
     confidence: float | None
     reason: str
@@ -66,7 +66,7 @@ def _qa_failure(file: str, row: EvalRow) -> Failure | None:
     facts = row.item.answer_facts
     return Failure(row.item.id, file, row.item.kind, group, row.item.question,
                    " · ".join(" / ".join(g) for g in facts) or "(kho không có: phải từ chối)",
-                   answer.answer if answer.found else (answer.withheld or ""),
+                   _highlight(answer.answer if answer.found else (answer.withheld or ""), facts),
                    tuple(_highlight(c.quote, facts) for c in answer.citations),
                    answer.confidence, answer.note or answer.fallback or "")
 
@@ -84,7 +84,8 @@ def _summary_failure(file: str, row: SummaryRow) -> Failure | None:
     return Failure(row.item.id, file, "summary", "refused" if not row.summary.found else
                    ("answered_unanswerable" if not row.item.source_docs else "wrong"),
                    f"/tinh {row.item.province}", " · ".join(" / ".join(g) for g in row.item.facts),
-                   row.summary.summary, tuple(_highlight(c.quote, row.item.facts) for c in row.summary.citations),
+                   _highlight(row.summary.summary, row.item.facts),
+                   tuple(_highlight(c.quote, row.item.facts) for c in row.summary.citations),
                    None, "; ".join(reason))
 
 
