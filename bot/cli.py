@@ -199,7 +199,7 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     secrets = tuple(s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret,
-                                                   settings.llm_api_key) if s)
+                                                   settings.llm_api_key, settings.embedding_api_key) if s)
     configure_logging(logging.INFO, secrets)
     if settings.telegram_token is None:
         print("hoidap: HOIDAP_TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env, "

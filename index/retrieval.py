@@ -1,17 +1,20 @@
 """Hybrid retrieval: dense (Chroma) and keyword (bm25s) passages fused by reciprocal rank."""
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from .embeddings import EmbeddingServiceError
 from .glossary import Glossary
 from .keyword import KeywordIndex, keyword_tokens
 from .models import Passage
 from .store import PassageStore
 from .text import bigrams, fold_diacritics, folded_words, has_diacritics, words
 
+logger = logging.getLogger(__name__)
 RRF_K = 60
 # Question words are rare in news prose, so restoring them cannot rely on the corpus alone.
 _QUESTION_WORDS = {"bao nhieu": "bao nhiêu", "o dau": "ở đâu", "khi nao": "khi nào", "ngay nao": "ngày nào",
@@ -104,7 +107,7 @@ class HybridRetriever:
         self.keywords = KeywordIndex(contexts)
         self.restorer = DiacriticRestorer([p.text for p in self.passages] + [p.title for p in self.passages])
         # The first query pays the embedder's start-up; pay it here, at load, instead.
-        embedding.get_query_embedding("khởi động")
+        self._query_vector("khởi động")
         self.article_tokens: dict[str, set[str]] = defaultdict(set)
         self._article_provinces = {p.article_id: set(p.provinces) for p in self.passages}
         self._article_sizes = Counter(p.article_id for p in self.passages)
@@ -131,8 +134,8 @@ class HybridRetriever:
             pool = len(self.passages)
         else:
             pool = k * 4 + sum(self._article_sizes.get(a, 0) for a in excluded_articles)
-        query_embedding = self._embedding.get_query_embedding(self.dense_query_text(question))
-        dense_hits = self._store.nearest(query_embedding, pool)
+        query_embedding = self._query_vector(self.dense_query_text(question))
+        dense_hits = self._store.nearest(query_embedding, pool) if query_embedding is not None else []
         keyword_hits = self.keywords.search(query_tokens, pool)
         fused: dict[int, float] = defaultdict(float)
         dense_by_index: dict[int, float] = {}
@@ -151,7 +154,7 @@ class HybridRetriever:
                   if (allowed_articles is None or self.passages[i].article_id in allowed_articles)
                   and self.passages[i].article_id not in excluded_articles][:k]
         missing = [self.passages[i].node_id for i in ranked if i not in dense_by_index]
-        if missing:
+        if missing and query_embedding is not None:
             vectors = self._store.embeddings(missing)
             for i in ranked:
                 vector = vectors.get(self.passages[i].node_id)
@@ -165,6 +168,14 @@ class HybridRetriever:
         """The sentence `step` places before (-1) or after (+1) this one in its article."""
         index = self._by_position.get((passage.article_id, passage.position + step))
         return None if index is None else self.passages[index]
+
+    def _query_vector(self, text: str) -> list[float] | None:
+        """The question's vector; None when the embeddings endpoint is down, and keyword search answers alone."""
+        try:
+            return self._embedding.get_query_embedding(text)
+        except EmbeddingServiceError as error:
+            logger.warning("Dense search skipped, keyword search only: %s", error)
+            return None
 
     def index_of(self, passage: Passage) -> int:
         return self._by_id[passage.node_id]

