@@ -208,7 +208,7 @@ def compose(question: Question, terms: dict[str, float], passage: Passage, retri
     question terms the sentence leaves out (the subject, in a sentence that says only "con số này").
     Both must fit the budget; otherwise the sentence alone is quoted, trimmed to its best clauses.
     """
-    sentence_tokens = retriever.sentence_tokens[retriever.index_of(passage)]
+    sentence_tokens = retriever.sentence_tokens(retriever.index_of(passage))
     missing = {t: w for t, w in terms.items() if t not in sentence_tokens}
     total = sum(terms.values()) or 1.0
     own_fit = type_fit(question, passage.text) if question.kind != "other" else 1.0
@@ -217,7 +217,7 @@ def compose(question: Question, terms: dict[str, float], passage: Passage, retri
         neighbour = retriever.neighbour(passage, step)
         if neighbour is None or len(neighbour.text) + len(passage.text) + 1 > budget:
             continue
-        tokens = retriever.sentence_tokens[retriever.index_of(neighbour)]
+        tokens = retriever.sentence_tokens(retriever.index_of(neighbour))
         gain = sum(w for t, w in missing.items() if t in tokens) / total
         if question.kind != "other" and type_fit(question, neighbour.text) > own_fit:
             gain += 1.0

@@ -90,21 +90,21 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         article_counts[c.passage.article_id] = article_counts.get(c.passage.article_id, 0) + 1
     # How much of the question the whole article holds: a news question names its story in many words,
     # spread over the lead and the sentence that answers.
-    article_coverage = {a: coverage(terms, retriever.article_tokens[a]) for a in article_counts}
+    article_coverage = {a: coverage(terms, retriever.article_tokens(a)) for a in article_counts}
     best_rank_of_article: dict[str, int] = {}
     for c in candidates:
         best_rank_of_article.setdefault(c.passage.article_id, c.fused_rank)
     for c in candidates:
         passage = c.passage
         index = retriever.index_of(passage)
-        sentence_tokens = retriever.sentence_tokens[index]
-        context_tokens = sentence_tokens | retriever.context_tokens[index]
+        sentence_tokens = retriever.sentence_tokens(index)
+        context_tokens = sentence_tokens | retriever.context_tokens(index)
         facts = _sentence_facts(passage.text)
         sentence_syllables, numbers, years = facts.syllables, facts.numbers, facts.years
         fit = type_fit(question, passage.text)
         names_here = [all(part in sentence_tokens for part in name) for name in question_names]
-        names_article = [all(f"{a}_{b}" in retriever.article_tokens[passage.article_id] for a, b in zip(n, n[1:]))
-                         if len(n) > 1 else n[0] in retriever.article_tokens[passage.article_id]
+        names_article = [all(f"{a}_{b}" in retriever.article_tokens(passage.article_id) for a, b in zip(n, n[1:]))
+                         if len(n) > 1 else n[0] in retriever.article_tokens(passage.article_id)
                          for n in question_names]
         of_article = article_years(passage.title, passage.date)
         asks_year = bool(period.years)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, replace
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -85,6 +86,16 @@ class DiacriticRestorer:
         return " ".join(out)
 
 
+class _Lazy:
+    """A bounded memo of one function: values made on first use, the least recently used dropped."""
+
+    def __init__(self, make, size: int = 50_000) -> None:
+        self._get = lru_cache(maxsize=size)(make)
+
+    def __getitem__(self, key):
+        return self._get(key)
+
+
 class HybridRetriever:
     """Holds the passages in memory for keyword search and scoring; vectors stay in Chroma."""
 
@@ -100,20 +111,46 @@ class HybridRetriever:
                          if visible is None or visible.get(m.get("doc_id")) == m.get("version")]
         self._by_id = {p.node_id: index for index, p in enumerate(self.passages)}
         self._by_position = {(p.article_id, p.position): index for index, p in enumerate(self.passages)}
-        self.sentence_tokens = [set(keyword_tokens(p.text, glossary)) for p in self.passages]
-        # Context: the neighbours, the article's title and its date ("bài ngày 10/11/2022").
-        contexts = [keyword_tokens(f"{p.title} {p.date or ''}\n{p.window}", glossary) for p in self.passages]
-        self.context_tokens = [set(tokens) for tokens in contexts]
-        self.keywords = KeywordIndex(contexts)
+        # Keyword search indexes each sentence's context: its neighbours, the article's title and date.
+        self.keywords = KeywordIndex([keyword_tokens(self._context_text(p), glossary) for p in self.passages])
         self.restorer = DiacriticRestorer([p.text for p in self.passages] + [p.title for p in self.passages])
         # The first query pays the embedder's start-up; pay it here, at load, instead.
         self._query_vector("khởi động")
-        self.article_tokens: dict[str, set[str]] = defaultdict(set)
         self._article_provinces = {p.article_id: set(p.provinces) for p in self.passages}
-        self._article_sizes = Counter(p.article_id for p in self.passages)
-        for p in self.passages:
+        self._article_passages: dict[str, list[int]] = defaultdict(list)
+        for index, p in enumerate(self.passages):
+            self._article_passages[p.article_id].append(index)
+        self._article_sizes = Counter({a: len(members) for a, members in self._article_passages.items()})
+        # Token sets for scoring are made when a passage first comes up as a candidate, not for every
+        # passage at load: a question reads forty of them, and most passages are never candidates.
+        self._sentence_tokens = _Lazy(lambda i: frozenset(keyword_tokens(self.passages[i].text, glossary)))
+        self._context_tokens = _Lazy(lambda i: frozenset(keyword_tokens(self._context_text(self.passages[i]),
+                                                                        glossary)))
+        self._article_tokens = _Lazy(self._tokens_of_article)
+
+    @staticmethod
+    def _context_text(p: Passage) -> str:
+        return f"{p.title} {p.date or ''}\n{p.window}"
+
+    def _tokens_of_article(self, article_id: str) -> frozenset[str]:
+        tokens: set[str] = set()
+        for index in self._article_passages.get(article_id, ()):
+            p = self.passages[index]
             folded = folded_words(f"{p.title} {p.text}")
-            self.article_tokens[p.article_id].update(folded + bigrams(folded))
+            tokens.update(folded + bigrams(folded))
+        return frozenset(tokens)
+
+    def sentence_tokens(self, index: int) -> frozenset[str]:
+        """Folded syllables, pairs and concepts of passage `index`'s sentence."""
+        return self._sentence_tokens[index]
+
+    def context_tokens(self, index: int) -> frozenset[str]:
+        """The same of its context: neighbours, article title and date."""
+        return self._context_tokens[index]
+
+    def article_tokens(self, article_id: str) -> frozenset[str]:
+        """Folded syllables and pairs of a whole article (title and sentences)."""
+        return self._article_tokens[article_id]
 
     def __len__(self) -> int:
         return len(self.passages)
