@@ -1,8 +1,9 @@
 """Domain abbreviations (ANTT, PCCC, UBND…) and their expansions, matched both ways."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .text import fold_diacritics, folded_words
@@ -11,6 +12,7 @@ GLOSSARY_FILE = Path(__file__).parent / "data" / "glossary.tsv"
 # Two-letter abbreviations such as "CA" or "DN" are also ordinary syllables once folded
 # ("cá", "đến"), so they only count when written in capitals.
 _MIN_CASELESS_LENGTH = 3
+_ALNUM_ONLY = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -20,14 +22,20 @@ class GlossaryEntry:
     # " an ninh trat tu " — padded, folded forms, precomputed because matching runs per sentence.
     folded_expansions: tuple[str, ...] = ()
 
-    @property
+    # Read for every entry on every passage at load: computed once (cached_property writes the instance's
+    # __dict__ directly, so it works on a frozen dataclass).
+    @cached_property
     def concept(self) -> str:
         """A token no real word can produce, shared by the abbreviation and its expansions."""
-        return "§" + "".join(folded_words(self.abbreviation))
+        return "§" + self.abbreviation_token
 
-    @property
+    @cached_property
     def abbreviation_token(self) -> str:
         return "".join(folded_words(self.abbreviation))
+
+    @cached_property
+    def upper_token(self) -> str:
+        return self.abbreviation_token.upper()
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,13 @@ class Glossary:
 
     def abbreviations_in(self, text: str) -> list[GlossaryEntry]:
         """Entries whose abbreviation (not expansion) is written in `text`."""
-        raw_tokens = [fold_diacritics(w) for w in text.replace("-", "").split()]
-        upper_tokens = {"".join(ch for ch in t if ch.isalnum()) for t in raw_tokens}
-        folded = " " + " ".join(folded_words(text)) + " "
+        return self._written(text, _padded_folded(text))
+
+    def _written(self, text: str, folded: str) -> list[GlossaryEntry]:
+        # Only a word with a capital (or no letter at all) can be a written abbreviation: most are skipped.
+        upper_tokens = {_ALNUM_ONLY.sub("", fold_diacritics(t)) for t in text.replace("-", "").split() if not t.islower()}
         return [e for e in self.entries
-                if e.abbreviation_token.upper() in upper_tokens
+                if e.upper_token in upper_tokens
                 or (len(e.abbreviation_token) >= _MIN_CASELESS_LENGTH and f" {e.abbreviation_token} " in folded)]
 
     def concepts(self, text: str) -> list[str]:
@@ -52,9 +62,9 @@ class Glossary:
 
         One scan of `text` for both, since keyword tokenization needs both for every passage.
         """
-        written = self.abbreviations_in(text)
+        folded = _padded_folded(text)
+        written = self._written(text, folded)
         written_concepts = {e.concept for e in written}
-        folded = " " + " ".join(folded_words(text)) + " "
         concepts = [e.concept for e in self.entries
                     if e.concept in written_concepts or any(x in folded for x in e.folded_expansions)]
         return concepts, [w for e in written for w in e.folded_expansions[0].split()]
@@ -66,6 +76,10 @@ class Glossary:
         extra = [e.expansions[0] for e in self.entries
                  if e.concept in found and e.folded_expansions[0] not in folded]
         return text if not extra else f"{text} ({'; '.join(extra)})"
+
+
+def _padded_folded(text: str) -> str:
+    return " " + " ".join(folded_words(text)) + " "
 
 
 def parse_glossary(lines: list[str], source: str = "glossary") -> Glossary:

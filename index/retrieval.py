@@ -59,13 +59,15 @@ class DiacriticRestorer:
     def __init__(self, texts: list[str]) -> None:
         unigrams: dict[str, Counter] = defaultdict(Counter)
         pairs: dict[str, Counter] = defaultdict(Counter)
-        for text in texts:
-            tokens = words(text)
-            lowered = [t.lower() for t in tokens]
-            for token in lowered:
-                unigrams[fold_diacritics(token)][token] += 1
-            for a, b in zip(lowered, lowered[1:]):
-                pairs[f"{fold_diacritics(a)} {fold_diacritics(b)}"][f"{a} {b}"] += 1
+        for text in dict.fromkeys(texts):  # titles repeat once per sentence: count each text once
+            lowered = [t.lower() for t in words(text)]
+            folded = folded_words(text)
+            if len(folded) != len(lowered):  # folding changed the word count (rare letters): word by word
+                folded = [fold_diacritics(t) for t in lowered]
+            for key, token in zip(folded, lowered):
+                unigrams[key][token] += 1
+            for index in range(len(lowered) - 1):
+                pairs[f"{folded[index]} {folded[index + 1]}"][f"{lowered[index]} {lowered[index + 1]}"] += 1
         self._unigrams = {k: c.most_common(1)[0][0] for k, c in unigrams.items()}
         self._pairs = {k: c.most_common(1)[0][0] for k, c in pairs.items()}
 
