@@ -59,7 +59,6 @@ class Asked:
     features: np.ndarray
     hits: np.ndarray  # per candidate: the quote built from it (with a neighbour, see compose) holds every fact
     sentence_hits: np.ndarray  # per candidate: the sentence alone holds every fact group
-    articles: list[str]  # per candidate: its article
 
 
 def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
@@ -86,7 +85,7 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                                         for c in seen.candidates], dtype=bool)
             asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode == "with",
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
-                               seen.question.kind, seen.features, hits, sentence_hits, seen.articles))
+                               seen.question.kind, seen.features, hits, sentence_hits))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     return asked
@@ -151,7 +150,7 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel]) -> t
             continue
         probabilities = sentence_models[a.group].probability(a.features)
         best = int(np.argmax(probabilities))
-        rows.append(confidence_row(probabilities, a.features, best, a.question_kind, a.articles))
+        rows.append(confidence_row(probabilities, a.features, best, a.question_kind))
         correct.append(bool(a.hits[best]))  # a right fact quoted from another article still counts as right
     return rows, np.asarray(correct)
 

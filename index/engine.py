@@ -52,10 +52,6 @@ class Considered:
     features: np.ndarray
     selection: Selection
 
-    @property
-    def articles(self) -> list[str]:
-        return [c.passage.article_id for c in self.candidates]
-
 
 class Engine:
     def __init__(self, settings: Settings, embedding: BaseEmbedding | None = None) -> None:
@@ -192,7 +188,7 @@ class Engine:
                  excluded: frozenset[str] = frozenset()) -> Considered:
         """describe(), then the fitted selector's ranking and confidence."""
         seen = self.describe(text, retriever, allowed, excluded)
-        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind, seen.articles))
+        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
@@ -281,8 +277,7 @@ class Engine:
                       confidence=round(confidence, 4))
 
     def _confidence_of(self, seen: Considered, index: int) -> float:
-        return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind,
-                                           seen.articles)
+        return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind)
 
     def _most_recent_answering(self, seen: Considered) -> int:
         """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article."""

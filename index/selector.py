@@ -57,9 +57,8 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-self.logit(rows)))
 
 
-def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str,
-                   articles: list[str]) -> np.ndarray:
-    """What the confidence model reads of one question's ranked candidates (`articles`: each one's article).
+def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str) -> np.ndarray:
+    """What the confidence model reads of one question's ranked candidates.
 
     The lead over the best sentence of another article was tried beside the lead over any other sentence
     (a news story repeats its figure in title, lead and body): the cross-validated curve got worse."""
@@ -95,17 +94,16 @@ class Selector:
         self.curve = [tuple(point) for point in data["risk_coverage"]]
         self.report = data.get("report", {})
 
-    def select(self, features: np.ndarray, kind: str, articles: list[str]) -> Selection:
+    def select(self, features: np.ndarray, kind: str) -> Selection:
         if not len(features):
             return Selection(None, np.zeros(0), 0.0)
         probabilities = self.sentence.probability(features)
         best = int(np.argmax(probabilities))
-        return Selection(best, probabilities, self.confidence_of(probabilities, features, best, kind, articles))
+        return Selection(best, probabilities, self.confidence_of(probabilities, features, best, kind))
 
-    def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str,
-                      articles: list[str]) -> float:
+    def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str) -> float:
         """Confidence that candidate `index` answers (the confidence model read from its place in the ranking)."""
-        row = confidence_row(probabilities, features, index, kind, articles)
+        row = confidence_row(probabilities, features, index, kind)
         return float(self.confidence.probability(row[None, :])[0])
 
     def threshold(self, risk: float) -> float:

@@ -32,7 +32,7 @@ def test_confidence_orders_the_candidates_it_scores():
     rows = np.zeros((3, len(FEATURES)))
     rows[:, FEATURES.index("coverage")] = [0.1, 0.9, 0.5]
     rows[:, FEATURES.index("context_coverage")] = [0.2, 1.0, 0.6]
-    selection = selector.select(rows, "other", ["a#1", "a#1", "b#1"])
+    selection = selector.select(rows, "other")
     assert selection.best is not None and 0 <= selection.confidence <= 1
     assert selection.probabilities.shape == (3,)
 
