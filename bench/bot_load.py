@@ -30,7 +30,7 @@ from index import Engine, load_settings  # noqa: E402
 
 
 def _questions() -> list[str]:
-    gold = REPO.parent / "shared" / "eval" / "qa.jsonl"
+    gold = REPO / "tests" / "data" / "seed_qa.jsonl"
     if gold.exists():
         return [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     return ["Bình Dương có bao nhiêu mô hình tự quản về ANTT?", "Thái Bình có bao nhiêu điểm chữa cháy công cộng?",

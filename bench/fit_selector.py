@@ -248,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         name, _, rest = spec.partition("=")
         gold, _, data_dir = rest.rpartition("@")
         manifest = Path(data_dir) / "manifest.json"
+        if not Path(gold).is_file() or not manifest.is_file():
+            print(f"{name}: {gold if not Path(gold).is_file() else manifest} not found. The development sets live in "
+                  "../shared/eval and each needs its own index (README: Refitting the answer selector)",
+                  file=sys.stderr)
+            return 2
         data[name] = {"gold": Path(gold).name, "gold_sha256": _sha256(Path(gold)),
                       "manifest_sha256": _sha256(manifest) if manifest.exists() else None}
         cache = Path(args.cache_dir) / f"{name}.pkl" if args.cache_dir else None

@@ -2,7 +2,7 @@
 
 Each side runs in its own subprocess so peak memory (max RSS) is its own. Reports index build time,
 warm query latency p50/p95 and peak memory, and hoidap's ratios to the naive pipeline's retrieval.
-Usage: python bench/run.py [--corpus corpus] [--gold ../shared/eval/qa.jsonl] [--repeat 3]
+Usage: python bench/run.py [--corpus corpus] [--gold tests/data/seed_qa.jsonl] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def child(side: str, corpus: Path, gold: Path, repeat: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(REPO / "corpus"))
-    parser.add_argument("--gold", default=str(REPO.parent / "shared" / "eval" / "qa.jsonl"))
+    parser.add_argument("--gold", default=str(REPO / "tests" / "data" / "seed_qa.jsonl"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--side", choices=["hoidap", "naive"], help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.json"))
