@@ -200,12 +200,24 @@ def focus(sentence: str, terms: dict[str, float], budget: int) -> str:
     return f"{prefix}{best_text}{suffix}"
 
 
+# Sentence openings that point back to the sentence before for their subject: a pronoun not followed by
+# a name ("Ông cũng mô tả…", but not "Ông Nguyễn Văn A cho biết…"), or "con số này", "điều này"…
+_ANAPHOR = re.compile(r"^\W*(?:Ông|Bà|Anh|Chị|Họ|Nó|Chúng|Đây|Đó|Điều này|Việc này|Con số này|Người này)"
+                      r"(?:\s+(?:ấy|ta|này))?\s+(\w)")
+
+
+def _points_back(sentence: str) -> bool:
+    match = _ANAPHOR.match(sentence)
+    return bool(match) and not match.group(1).isupper()
+
+
 def compose(question: Question, terms: dict[str, float], passage: Passage, retriever: HybridRetriever,
             budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
     """The best sentence, with its neighbour when the neighbour carries what the sentence lacks.
 
-    A neighbour joins when it holds the asked type (the figure, the name) that the sentence does not, or
-    question terms the sentence leaves out (the subject, in a sentence that says only "con số này").
+    A neighbour joins when it holds the asked type (the figure, the name) that the sentence does not,
+    question terms the sentence leaves out, or, before it, the subject of a sentence that opens by pointing
+    back ("Ông cũng…", "Con số này…").
     Both must fit the budget; otherwise the sentence alone is quoted, trimmed to its best clauses.
     """
     sentence_tokens = retriever.sentence_tokens(retriever.index_of(passage))
@@ -221,6 +233,8 @@ def compose(question: Question, terms: dict[str, float], passage: Passage, retri
         gain = sum(w for t, w in missing.items() if t in tokens) / total
         if question.kind != "other" and type_fit(question, neighbour.text) > own_fit:
             gain += 1.0
+        if step < 0 and _points_back(passage.text):
+            gain += 1.0  # "Ông cũng mô tả…", "Con số này…": who or what is in the sentence before
         if gain > 0 and (best is None or gain > best[0]):
             best = (gain, step, neighbour)
     if best is None:
