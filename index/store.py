@@ -1,13 +1,16 @@
 """Chroma persistence for passages: one collection, embedded under the data folder or on a Chroma server."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import chromadb
+import chromadb.errors
 from chromadb.config import Settings as ChromaSettings
 
 _BATCH = 1000
+logger = logging.getLogger(__name__)
 
 
 class ChromaUnavailable(RuntimeError):
@@ -85,11 +88,22 @@ class PassageStore:
         stored = self.count()  # a Chroma count costs about a millisecond: once per query
         if stored == 0:
             return []
-        result = self._collection.query(query_embeddings=[embedding], n_results=min(k, stored), include=["distances"])
+        try:
+            result = self._collection.query(query_embeddings=[embedding], n_results=min(k, stored),
+                                            include=["distances"])
+        except chromadb.errors.ChromaError as error:  # as in embeddings(): another process writing
+            logger.warning("Dense search unreadable, keyword search only: %s", error)
+            return []
         return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
 
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
+        """Stored vectors by id; empty when Chroma cannot read them right now (another process is writing the
+        collection: embedded Chroma then reports "Error finding id"), so a question is scored without them."""
         if not ids:
             return {}
-        result = self._collection.get(ids=ids, include=["embeddings"])
+        try:
+            result = self._collection.get(ids=ids, include=["embeddings"])
+        except chromadb.errors.ChromaError as error:
+            logger.warning("Stored vectors unreadable for %d passages, scored without them: %s", len(ids), error)
+            return {}
         return dict(zip(result["ids"], result["embeddings"]))
