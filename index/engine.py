@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -123,8 +124,9 @@ class Engine:
     def selector(self) -> Selector:
         return load_selector()  # cached; loaded on first use so that bench/fit_selector.py can run without one
 
-    @property
+    @cached_property
     def threshold(self) -> float:
+        """The refusal threshold for the configured risk: read once, the selector file and settings are fixed."""
         return self.selector.threshold(self.settings.answer_risk)
 
     @property
@@ -228,7 +230,7 @@ class Engine:
         chosen = [selection.best]
         if seen.period.recent:
             chosen = [self._most_recent_answering(seen)]
-        confidence = self._confidence_of(seen, chosen[0])
+        confidence = selection.confidence if chosen[0] == selection.best else self._confidence_of(seen, chosen[0])
         best = seen.candidates[chosen[0]].passage
         quoted = compose(seen.question, seen.terms, best, retriever)[0]
         # The quote's own years first (the neighbour may carry them), else the article's.
