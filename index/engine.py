@@ -183,7 +183,7 @@ class Engine:
         tokens = keyword_tokens(text, self.glossary)
         candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed, excluded)
         terms = question_terms(parsed, retriever.keywords)
-        features = candidate_features(parsed, terms, candidates, retriever, period, self.glossary)
+        features = candidate_features(parsed, terms, candidates, retriever, period)
         return Considered(parsed, period, terms, candidates, features, Selection(None, np.zeros(0), 0.0))
 
     def consider(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
@@ -247,7 +247,7 @@ class Engine:
         pieces, citations = [], []
         for n, index in enumerate(chosen, start=1):
             passage = seen.candidates[index].passage
-            excerpt, quoted = compose(seen.question, seen.terms, passage, retriever, budget)
+            excerpt, quoted_passages = compose(seen.question, seen.terms, passage, retriever, budget)
             # "Những tỉnh nào…": the province is the answer, even when the quoted sentence only says "tỉnh".
             if seen.question.asks_province and passage.province and passage.province not in excerpt:
                 excerpt = f"{passage.province}: {excerpt}"
@@ -255,7 +255,7 @@ class Engine:
                 excerpt = message("as_of_article", date=_display_date(passage.date)) + excerpt
             pieces.append(f"{excerpt} [{n}]")
             citations.append(self._citation(n, passage, float(selection.probabilities[index]),
-                                            " ".join(p.text for p in quoted)))
+                                            " ".join(p.text for p in quoted_passages)))
         extractive = Answer(text, True, " ".join(pieces), tuple(citations), (time.perf_counter() - started) * 1000,
                             confidence=round(confidence, 4))
         if self.generator is None:

@@ -37,10 +37,15 @@ def match_key(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).lower()).strip()
 
 
+def missing_facts(answer: str, facts: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+    """The fact groups none of whose alternatives the answer holds."""
+    key = match_key(answer)
+    return [group for group in facts if not any(match_key(alt) in key for alt in group)]
+
+
 def facts_present(answer: str, facts: tuple[tuple[str, ...], ...], limit: int = MAX_ANSWER_CHARS) -> bool:
     """Every fact group has an alternative in the answer, and the answer is short enough to count."""
-    key = match_key(answer)
-    return len(answer) <= limit and all(any(match_key(alt) in key for alt in group) for group in facts)
+    return len(answer) <= limit and not missing_facts(answer, facts)
 
 
 def _gold_lines(path: Path) -> Iterator[tuple[int, dict]]:

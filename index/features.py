@@ -14,7 +14,6 @@ from functools import lru_cache
 import numpy as np
 
 from .answering import type_fit
-from .glossary import Glossary
 from .periods import Period, article_years, other_period, years_in
 from .question import Question, proper_noun_runs
 from .retrieval import MISSING_RANK, Candidate, HybridRetriever
@@ -76,7 +75,7 @@ def _rank(rank: int) -> float:
 
 
 def candidate_features(question: Question, terms: dict[str, float], candidates: list[Candidate],
-                       retriever: HybridRetriever, period: Period, glossary: Glossary) -> np.ndarray:
+                       retriever: HybridRetriever, period: Period) -> np.ndarray:
     """One row per candidate, columns in FEATURES order."""
     if not candidates:
         return np.zeros((0, len(FEATURES)))
@@ -109,13 +108,14 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         of_article = article_years(passage.title, passage.date)
         asks_year = bool(period.years)
         content = [s for s in sentence_syllables if not s.isdigit()]
+        by_sentence, by_context = coverage(terms, sentence_tokens), coverage(terms, context_tokens)
         rows.append([
-            coverage(terms, sentence_tokens),
+            by_sentence,
             0.0,  # coverage_gap, filled below
-            coverage(terms, context_tokens),
+            by_context,
             0.0,  # context_gap
             coverage(terms, _title_tokens(passage.title)),
-            coverage(terms, context_tokens) - coverage(terms, sentence_tokens),
+            by_context - by_sentence,
             article_coverage[passage.article_id],
             0.0,  # article_gap
             c.dense,

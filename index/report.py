@@ -14,7 +14,7 @@ from markupsafe import Markup
 import prompts
 
 from .comparison import Comparison
-from .evaluation import EvalRow, SummaryRow, match_key
+from .evaluation import EvalRow, SummaryRow, missing_facts
 from .selection_metrics import risk_coverage
 
 FAILURE_GROUPS = {"wrong": "Trả lời sai (thiếu ý đúng)", "refused": "Từ chối câu hỏi có trả lời",
@@ -74,7 +74,7 @@ def _qa_failure(file: str, row: EvalRow) -> Failure | None:
 def _summary_failure(file: str, row: SummaryRow) -> Failure | None:
     if row.passed:
         return None
-    missing = [g for g in row.item.facts if not any(match_key(a) in match_key(row.summary.summary) for a in g)]
+    missing = missing_facts(row.summary.summary, row.item.facts)
     reason = []
     if missing:
         reason.append("thiếu: " + "; ".join(" / ".join(g) for g in missing))
