@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from .models import Passage
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -25,13 +24,8 @@ class ArticleInfo:
 class Catalog:
     """The indexed articles, newest first (articles with a full date before those without)."""
 
-    def __init__(self, passages: Iterable[Passage]) -> None:
-        seen: dict[str, ArticleInfo] = {}
-        for p in passages:
-            if p.article_id not in seen:
-                seen[p.article_id] = ArticleInfo(p.article_id, p.doc_id, p.title, p.date, p.source,
-                                                 p.province, p.provinces)
-        self.articles = sorted(seen.values(), key=_newest_first)
+    def __init__(self, articles: Iterable[ArticleInfo]) -> None:
+        self.articles = sorted(articles, key=_newest_first)
 
     def __len__(self) -> int:
         return len(self.articles)

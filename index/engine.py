@@ -1,7 +1,9 @@
 """The engine's verbs — build, search, answer, stats — over one Chroma store and one embedder."""
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -22,7 +24,7 @@ from .features import FEATURES, candidate_features
 from .followup import resolve_followup
 from .gazetteer import default_gazetteer
 from .generation import Verdict, disagreement
-from .glossary import default_glossary
+from .glossary import GLOSSARY_FILE, default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
@@ -31,12 +33,14 @@ from .question import Question, analyse
 from .retrieval import Candidate, HybridRetriever
 from .selector import Selection, Selector, load_selector
 from .settings import Settings
+from .snapshot import Snapshot, latest_snapshot, recipe, refresh_snapshot
 from .store import PassageStore
 from .summary import MAX_SUMMARY_CHARS, Summary, summarize
 from .text import fold_diacritics, normalize
 
 
 RELOAD_CHECK_SECONDS = 2.0
+logger = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
@@ -65,7 +69,9 @@ class Engine:
         # Retriever and catalog are swapped together, so a question never sees one from each index version.
         self._loaded: tuple[HybridRetriever, Catalog] | None = None
         self._loaded_manifest: float | None = None  # mtime of the manifest the loaded index reflects
-        self._copies: dict[str, tuple[str, ...]] = {}  # article_id -> doc_ids of its near-duplicates
+        self._copies: dict[str, tuple[str, ...]] = {}
+        self._recipe = recipe(GLOSSARY_FILE.read_text(encoding="utf-8"))
+        self._opened_snapshot: Snapshot | None = None  # article_id -> doc_ids of its near-duplicates
         self._checked_at = 0.0
         self._reloading = False
         self._load_lock = threading.Lock()
@@ -85,10 +91,21 @@ class Engine:
     def _load(self) -> tuple[HybridRetriever, Catalog]:
         mtime = self._manifest_mtime()
         manifest = Manifest.load(self.settings.manifest_path)
-        retriever = HybridRetriever(self.store, self.embedding, self.glossary, manifest.versions())
+        retriever = HybridRetriever(self.store, self.embedding, self.glossary, manifest.versions(),
+                                    self._snapshot(), manifest.stamps())
         self._copies = manifest.copies()
         self._loaded_manifest = mtime
-        return retriever, Catalog(retriever.passages)
+        return retriever, Catalog(retriever.passages.articles())
+
+    def _snapshot(self) -> Snapshot | None:
+        """The newest snapshot; the one already open when it is still the newest (its caches stay warm)."""
+        newest = latest_snapshot(self.settings.data_dir, self._recipe)
+        opened = self._opened_snapshot
+        if newest is not None and opened is not None and newest.folder == opened.folder:
+            newest.close()
+            return opened
+        self._opened_snapshot = newest
+        return newest
 
     def _current(self) -> tuple[HybridRetriever, Catalog]:
         loaded = self._loaded
@@ -146,10 +163,20 @@ class Engine:
         with self._build_lock:
             report = build_index(self.settings.corpus_dir, self.store, self.settings.manifest_path, self.embedding,
                                  self.settings.max_file_bytes, rebuild=rebuild, progress=progress,
-                                 wait_seconds=wait_seconds)
+                                 wait_seconds=wait_seconds, after_commit=self._refresh_snapshot)
             if self._loaded is not None and (not report.unchanged or self._manifest_mtime() != self._loaded_manifest):
                 self._loaded = self._load()
             return report
+
+    def _refresh_snapshot(self, manifest: Manifest) -> None:
+        """Save what loading needs once enough was committed since the last snapshot. A failure here loses
+        nothing (the commit stands, loading reads the passages from Chroma): it is logged, not raised."""
+        chunks = {doc_id: entry.get("chunks", 0) for doc_id, entry in manifest.documents.items()}
+        try:
+            refresh_snapshot(self.settings.data_dir, manifest.versions(), manifest.stamps(), chunks, self.store,
+                             self.glossary, self._recipe)
+        except (OSError, sqlite3.Error) as error:
+            logger.warning("Snapshot not written (loading reads the passages from Chroma instead): %s", error)
 
     def clean_question(self, question: str) -> str:
         text = normalize(question or "").replace("\n", " ").strip()
@@ -326,10 +353,11 @@ class Engine:
     def summarize(self, province: str) -> Summary:
         """The cited digest of what the corpus says about one province (any spelling, either era)."""
         retriever, catalog = self._current()
-        digest = summarize(province, retriever.passages, catalog.articles, self.gazetteer)
+        digest = summarize(province, retriever.passages.of_articles, catalog.articles, self.gazetteer)
         if self.generator is None or not digest.found:
             return digest
-        by_quote = {(p.doc_id, p.text): p for p in retriever.passages}
+        cited_articles = {a.article_id for a in catalog.articles if a.doc_id in {c.doc_id for c in digest.citations}}
+        by_quote = {(p.doc_id, p.text): p for p in retriever.passages.of_articles(cited_articles)}
         given = [by_quote[(c.doc_id, c.quote)] for c in digest.citations if (c.doc_id, c.quote) in by_quote]
         verdict, _ = self.generator.summarize(digest.province, given)
         if not verdict.ok or len(verdict.text) > MAX_SUMMARY_CHARS:

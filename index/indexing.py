@@ -28,6 +28,7 @@ from .chunking import passages_for
 from .duplicates import SketchIndex, sketch
 from .models import IndexReport
 from .reading import UnreadableFile, check_size, corpus_files, read_text
+from .snapshot import drop_snapshots
 from .store import PassageStore
 
 Progress = Callable[[int, int, str], None]
@@ -85,6 +86,12 @@ class Manifest:
                 found.setdefault(duplicate["of"], []).append(doc_id)
         return {article: tuple(dict.fromkeys(docs)) for article, docs in found.items()}
 
+    def stamps(self) -> dict[str, str]:
+        """doc_id -> its committed version and when it was written: a file indexed again with the same content
+        (a copy that becomes the original) may hold other passages, so the version alone does not say."""
+        return {doc_id: f"{entry['version']}@{entry.get('indexed', entry.get('chunks'))}"
+                for doc_id, entry in self.documents.items() if "version" in entry}
+
     def versions(self) -> dict[str, str]:
         """doc_id -> the committed version: the passages questions may see."""
         return {doc_id: entry["version"] for doc_id, entry in self.documents.items() if "version" in entry}
@@ -101,8 +108,10 @@ def index_lock(data_dir: Path) -> FileLock:
 
 def build_index(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding: BaseEmbedding,
                 max_file_bytes: int, rebuild: bool = False, progress: Progress | None = None,
-                wait_seconds: float = 0) -> IndexReport:
+                wait_seconds: float = 0, after_commit: Callable[[Manifest], None] | None = None) -> IndexReport:
     """Bring the store in line with the corpus folder; returns what changed and what was skipped.
+
+    `after_commit(manifest)` runs once the last commit is saved, still holding the lock (the snapshot writer).
 
     Raises:
         IndexBusy: another indexer holds the data folder's lock for longer than `wait_seconds`.
@@ -115,7 +124,10 @@ def build_index(corpus_dir: Path, store: PassageStore, manifest_path: Path, embe
         raise IndexBusy(f"Another indexer is running on {manifest_path.parent} (lock {lock.lock_file}); "
                         "wait for it to finish, then run again") from None
     try:
-        return _build(corpus_dir, store, manifest_path, embedding, max_file_bytes, rebuild, progress)
+        report = _build(corpus_dir, store, manifest_path, embedding, max_file_bytes, rebuild, progress)
+        if after_commit is not None:
+            after_commit(Manifest.load(manifest_path))
+        return report
     finally:
         lock.release()
 
@@ -129,6 +141,7 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
     sketches_path = manifest_path.parent / "sketches.json"
     if rebuild:
         store.reset()
+        drop_snapshots(manifest_path.parent)
         manifest = Manifest(manifest_path)
         sketches_path.unlink(missing_ok=True)
     elif manifest.documents and manifest.embedding not in (None, store.fingerprint):
@@ -204,7 +217,7 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
             skipped.append((path.name, f"{path.name}: no sentences to index after cleaning"))
             continue
         primary = articles[0] if articles else None
-        entry = {"version": version, "file": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+        entry = {"version": version, "indexed": time.time_ns(), "file": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
                  "articles": len(kept), "chunks": len(passages),
                  "title": primary.title if primary else "", "date": primary.date if primary else None,
                  "province": primary.primary_province if primary else None}

@@ -10,6 +10,7 @@ import bm25s
 import numpy as np
 
 from .glossary import Glossary
+from .models import Passage
 from .text import bigrams, folded_words
 
 # bm25s logs every index build at DEBUG through its own handler.
@@ -21,6 +22,23 @@ def keyword_tokens(text: str, glossary: Glossary) -> list[str]:
     syllables = folded_words(text)
     concepts, expansion_words = glossary.concepts_and_expansion_words(text)
     return syllables + bigrams(syllables) + concepts + expansion_words
+
+
+def top_scores(scores: np.ndarray, k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The k best (row, score) with a positive score among `searchable` rows, best first; a partial sort."""
+    if searchable is not None:
+        scores = np.where(searchable, scores, 0.0)
+    if k < len(scores):
+        candidates = np.argpartition(-scores, k)[:k]
+    else:
+        candidates = np.arange(len(scores))
+    top = candidates[np.argsort(-scores[candidates], kind="stable")]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def context_text(p: Passage) -> str:
+    """What keyword search indexes for a sentence: its neighbours (window), its article's title and date."""
+    return f"{p.title} {p.date or ''}\n{p.window}"
 
 
 class KeywordIndex:
@@ -42,11 +60,75 @@ class KeywordIndex:
     def knows(self, token: str) -> bool:
         return token in self._vocabulary
 
-    def search(self, query_tokens: list[str], k: int) -> list[tuple[int, float]]:
-        """(document index, BM25 score), best first, only documents that share a token."""
+    def search(self, query_tokens: list[str], k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(document index, BM25 score), best first, only documents that share a token (and are `searchable`)."""
         known = [t for t in query_tokens if t in self._vocabulary]
         if not known or not self._size:
             return []
-        scores = self._bm25.get_scores(known)
-        top = np.argsort(-scores)[:k]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return top_scores(self._bm25.get_scores(known), k, searchable)
+
+
+# bm25s's defaults (method "lucene"): the layer above a snapshot is scored with the same formula.
+K1, B = 1.5, 0.75
+
+
+def _idf(size: int, df: int) -> float:
+    return math.log(1 + (size - df + 0.5) / (df + 0.5))
+
+
+class LayeredKeywordIndex:
+    """A snapshot's saved bm25s index, minus the rows of documents changed since (`hidden`), plus the passages
+    committed since (`layer`, rows after the snapshot's). The layer is scored by the same BM25 formula with
+    the snapshot's statistics, so its scores rank with the snapshot's: it is small, and N and the average
+    length barely move until the indexer writes the next snapshot."""
+
+    def __init__(self, snapshot, hidden: np.ndarray, layer: list[list[str]]) -> None:
+        self._snapshot = snapshot
+        self._hidden = hidden
+        self._layer = [Counter(tokens) for tokens in layer]
+        self._layer_lengths = np.array([len(tokens) for tokens in layer], dtype=np.float32)
+        self._layer_frequency: Counter = Counter()
+        self._postings: dict[str, list[int]] = {}
+        for row, counts in enumerate(self._layer):
+            self._layer_frequency.update(counts.keys())
+            for token in counts:
+                self._postings.setdefault(token, []).append(row)
+        self._size = snapshot.size - int(hidden.sum()) + len(layer)
+        self._known: dict[str, tuple[int, int] | None] = {}
+
+    def _lookup(self, tokens: list[str]) -> None:
+        unknown = [t for t in dict.fromkeys(tokens) if t not in self._known]
+        if unknown:
+            found = self._snapshot.vocabulary(unknown)
+            for token in unknown:
+                self._known[token] = found.get(token)
+
+    def _frequency(self, token: str) -> int:
+        self._lookup([token])
+        saved = self._known[token]
+        return (saved[1] if saved else 0) + self._layer_frequency.get(token, 0)
+
+    def idf(self, token: str) -> float:
+        return _idf(self._size, self._frequency(token))
+
+    def knows(self, token: str) -> bool:
+        return self._frequency(token) > 0
+
+    def search(self, query_tokens: list[str], k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, BM25 score), best first, only rows that share a token (and are `searchable`)."""
+        self._lookup(query_tokens)
+        ids = [self._known[t][0] for t in query_tokens if self._known.get(t)]
+        base = self._snapshot.scores(ids) if ids else np.zeros(self._snapshot.size, dtype=np.float32)
+        base = np.where(self._hidden, 0.0, base)
+        layer = np.zeros(len(self._layer), dtype=np.float32)
+        if self._layer:
+            norm = K1 * ((1 - B) + B * self._layer_lengths / max(self._snapshot.average_length, 1e-9))
+            for token in query_tokens:
+                rows = self._postings.get(token)
+                if not rows:
+                    continue
+                saved = self._known.get(token)
+                weight = _idf(self._snapshot.size, (saved[1] if saved else 0) + self._layer_frequency[token])
+                tf = np.array([self._layer[r][token] for r in rows], dtype=np.float32)
+                layer[rows] += weight * tf / (norm[rows] + tf)
+        return top_scores(np.concatenate([base, layer]), k, searchable)

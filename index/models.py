@@ -42,6 +42,15 @@ class Passage:
     position: int
     score: float = 0.0
 
+    @classmethod
+    def from_stored(cls, passage_id: str, text: str, meta: dict) -> "Passage":
+        """The passage Chroma stores as (id, sentence, metadata of `chunking.passages_for`)."""
+        return cls(node_id=passage_id, doc_id=meta["doc_id"], article_id=meta["article_id"],
+                   title=meta.get("title", ""), date=meta.get("date") or None, source=meta.get("source") or None,
+                   province=meta.get("province") or None,
+                   provinces=tuple(p for p in meta.get("provinces", "").split("|") if p),
+                   text=text, window=meta.get("window", text), position=int(meta.get("position", 0)))
+
 
 @dataclass(frozen=True)
 class Citation:

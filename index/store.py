@@ -83,14 +83,29 @@ class PassageStore:
             metadatas += batch["metadatas"]
         return StoredPassages(ids, texts, metadatas)
 
-    def nearest(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
-        """(id, cosine similarity), best first."""
+    def of_documents(self, versions: dict[str, str]) -> StoredPassages:
+        """The stored passages of these documents at these versions (other versions are left out)."""
+        ids, texts, metadatas = [], [], []
+        doc_ids = list(versions)
+        for start in range(0, len(doc_ids), 200):
+            batch = self._collection.get(where={"doc_id": {"$in": doc_ids[start:start + 200]}},
+                                         include=["documents", "metadatas"])
+            for i, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"]):
+                if versions.get(meta.get("doc_id")) == meta.get("version"):
+                    ids.append(i)
+                    texts.append(text)
+                    metadatas.append(meta)
+        return StoredPassages(ids, texts, metadatas)
+
+    def nearest(self, embedding: list[float], k: int, articles: set[str] | None = None) -> list[tuple[str, float]]:
+        """(id, cosine similarity), best first; among the passages of `articles` when given."""
         stored = self.count()  # a Chroma count costs about a millisecond: once per query
-        if stored == 0:
+        if stored == 0 or articles is not None and not articles:
             return []
+        where = {"article_id": {"$in": sorted(articles)}} if articles is not None else None
         try:
             result = self._collection.query(query_embeddings=[embedding], n_results=min(k, stored),
-                                            include=["distances"])
+                                            where=where, include=["distances"])
         except chromadb.errors.ChromaError as error:  # as in embeddings(): another process writing
             logger.warning("Dense search unreadable, keyword search only: %s", error)
             return []

@@ -8,6 +8,7 @@ programmes (“Dân vận khéo”, “Tổ liên gia an toàn PCCC”), and the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prompts import text as message
@@ -85,8 +86,9 @@ class _Citations:
         return f"[{self._numbers[passage.node_id]}]"
 
 
-def summarize(query: str, passages: list[Passage], articles: list[ArticleInfo], gazetteer: Gazetteer) -> Summary:
-    """The digest of one province over the indexed passages (all of them; this picks the province's own)."""
+def summarize(query: str, passages_of: Callable[[set[str]], list[Passage]], articles: list[ArticleInfo],
+              gazetteer: Gazetteer) -> Summary:
+    """The digest of one province over the indexed articles; `passages_of(article_ids)` reads their passages."""
     query = " ".join(query.split())
     resolved = gazetteer.resolve(query) if query else None
     if resolved is None:
@@ -102,6 +104,7 @@ def summarize(query: str, passages: list[Passage], articles: list[ArticleInfo], 
     if not chosen and not mentioning:
         return Summary(query, province, False, message("province_empty", name=gazetteer.label(province)))
     several = len({a.province for a in chosen}) > 1 or any(a.province != province for a in chosen)
+    passages = passages_of({a.article_id for a in chosen} | mentioning)
     sentences = _sentences(passages, {a.article_id for a in chosen}, mentioning, covered, several)
     citations = _Citations()
     lines = [_overview(province, chosen or [a for a in articles if a.article_id in mentioning], passages,
