@@ -44,6 +44,7 @@ FOLDER = "snapshots"
 # below it, loading reads them from Chroma in well under a second.
 LAYER_SHARE = 0.05
 LAYER_MIN_PASSAGES = 2000
+_PARAMETERS = 500  # bound parameters per SQLite statement (old SQLite builds allow 999)
 EMPTY_TOKEN = "∅"  # bm25s needs at least one token per document
 _READ_DOCUMENTS = 200  # files read from Chroma and tokenized at a time: bounds the writer's memory
 _KEEP = 2  # the newest snapshots kept: a running bot may still be reading the one before
@@ -137,10 +138,12 @@ class Snapshot:
         return found[0][0] if found else None
 
     def rows_of_ids(self, node_ids: list[str]) -> dict[str, int]:
-        if not node_ids:
-            return {}
-        marks = ",".join("?" * len(node_ids))
-        return dict(self._rows(f"SELECT node_id, row FROM passage WHERE node_id IN ({marks})", node_ids))
+        found: dict[str, int] = {}
+        for start in range(0, len(node_ids), _PARAMETERS):
+            chunk = node_ids[start:start + _PARAMETERS]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._rows(f"SELECT node_id, row FROM passage WHERE node_id IN ({marks})", chunk))
+        return found
 
     def row_at(self, article_id: str, position: int) -> int | None:
         found = self._rows("SELECT row FROM passage WHERE article_id = ? AND position = ?", (article_id, position))
@@ -150,8 +153,8 @@ class Snapshot:
         """token -> (id, document frequency) for the tokens the snapshot knows."""
         unique = list(dict.fromkeys(tokens))
         found: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(unique), 500):  # SQLite's limit on bound parameters
-            chunk = unique[start:start + 500]
+        for start in range(0, len(unique), _PARAMETERS):
+            chunk = unique[start:start + _PARAMETERS]
             marks = ",".join("?" * len(chunk))
             found.update((t, (i, df)) for t, i, df in self._rows(
                 f"SELECT token, id, df FROM vocabulary WHERE token IN ({marks})", chunk))
@@ -290,7 +293,7 @@ class _Writer:
                             [(a.article_id, a.doc_id, version, a.title, a.date or "", a.source or "",
                               a.province or "", "|".join(a.provinces), start, stop)
                              for a, version, start, stop in self.articles])
-        frequencies, average_length = _save_keywords(self.folder, self.next_id, self.document_ids)
+        frequencies, average_length = save_keyword_index(self.folder, self.next_id, self.document_ids)
         self.db.executemany("INSERT INTO vocabulary VALUES (?,?,?)",
                             [(t, i, int(frequencies[i])) for t, i in self.vocabulary.items() if frequencies[i]])
         meta = {"recipe": wanted_recipe, "versions": json.dumps(versions, sort_keys=True), "size": str(self.row),
@@ -354,7 +357,7 @@ class _Writer:
                             [(kind, folded, spelled, n) for (kind, folded, spelled), n in counts.items()])
 
 
-def _save_keywords(folder: Path, vocabulary_size: int, document_ids: list[np.ndarray]) -> tuple[np.ndarray, float]:
+def save_keyword_index(folder: Path, vocabulary_size: int, document_ids: list[np.ndarray]) -> tuple[np.ndarray, float]:
     """Save the rows' token ids and their bm25s index; returns each token id's document frequency and the
     average row length.
 
@@ -371,18 +374,25 @@ def _save_keywords(folder: Path, vocabulary_size: int, document_ids: list[np.nda
     vocabulary_size = max(vocabulary_size, int(flat.max()) + 1 if len(flat) else 0)
     average_length = float(lengths.mean()) if size else 0.0
     # (token, row) pairs with their term frequency, sorted by token then row: the CSC layout bm25s reads.
-    rows = np.repeat(np.arange(size, dtype=np.int64), lengths)
-    pairs, tf = np.unique(flat.astype(np.int64) * max(size, 1) + rows, return_counts=True)
-    del rows
-    tokens, doc = np.divmod(pairs, max(size, 1))
+    # One int64 key per occurrence (token * rows + row); every other array is freed or int32 as soon as it can be.
+    keys = flat.astype(np.int64)
+    keys *= max(size, 1)
+    keys += np.repeat(np.arange(size, dtype=np.int64), lengths)
+    pairs, tf = np.unique(keys, return_counts=True)
+    del keys
+    tokens = (pairs // max(size, 1)).astype(np.int32)
+    doc = (pairs % max(size, 1)).astype(np.int32)
+    del pairs
     frequencies = np.bincount(tokens, minlength=vocabulary_size)
-    idf = np.log(1 + (size - frequencies + 0.5) / (frequencies + 0.5))
-    norm = K1 * ((1 - B) + B * lengths / max(average_length, 1e-9))
-    data = (idf[tokens] * tf / (norm[doc] + tf)).astype(np.float32)
+    idf = np.log(1 + (size - frequencies + 0.5) / (frequencies + 0.5)).astype(np.float32)
+    norm = (K1 * ((1 - B) + B * lengths / max(average_length, 1e-9))).astype(np.float32)
+    tf = tf.astype(np.float32)
+    data = idf[tokens] * tf / (norm[doc] + tf)
+    del tokens, tf
     indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
     np.cumsum(frequencies, out=indptr[1:])
     bm25 = bm25s.BM25(k1=K1, b=B, method="lucene", idf_method="lucene")
-    bm25.scores = {"data": data, "indices": doc.astype(np.int32), "indptr": indptr, "num_docs": size}
+    bm25.scores = {"data": data, "indices": doc, "indptr": indptr, "num_docs": size}
     bm25.vocab_dict = {}
     bm25.nonoccurrence_array = None  # only BM25L and BM25+ have one
     bm25.save(folder / "bm25")

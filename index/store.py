@@ -98,14 +98,14 @@ class PassageStore:
         return StoredPassages(ids, texts, metadatas)
 
     def nearest(self, embedding: list[float], k: int, articles: set[str] | None = None) -> list[tuple[str, float]]:
-        """(id, cosine similarity), best first; among the passages of `articles` when given."""
-        stored = self.count()  # a Chroma count costs about a millisecond: once per query
-        if stored == 0 or articles is not None and not articles:
+        """(id, cosine similarity), best first; among the passages of `articles` when given (Chroma returns
+        fewer than k when it holds fewer)."""
+        if articles is not None and not articles:
             return []
         where = {"article_id": {"$in": sorted(articles)}} if articles is not None else None
         try:
-            result = self._collection.query(query_embeddings=[embedding], n_results=min(k, stored),
-                                            where=where, include=["distances"])
+            result = self._collection.query(query_embeddings=[embedding], n_results=max(k, 1), where=where,
+                                            include=["distances"])
         except chromadb.errors.ChromaError as error:  # as in embeddings(): another process writing
             logger.warning("Dense search unreadable, keyword search only: %s", error)
             return []

