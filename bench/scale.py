@@ -99,11 +99,11 @@ def measure(name: str, corpus: Path, work: Path, backend: str, questions: list[s
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "bot.cli", "index"], env=env, cwd=REPO, check=True, capture_output=True)
     index_s = time.perf_counter() - started
+    manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))  # before the one added
     served = _python(["-c", _SERVE, questions[0], json.dumps(questions[1:])], env)
     followed = _python(["-c", _FOLLOW, NEW_ARTICLE, NEW_QUESTION], env)
     (corpus / "bau_bang_moi.txt").unlink(missing_ok=True)
     latencies = sorted(served["latencies_ms"])
-    manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
     return {"corpus": name, "backend": backend, "articles": len(manifest["documents"]),
             "passages": sum(d.get("chunks", 0) for d in manifest["documents"].values()), "index_s": index_s,
             "cold_first_answer_s": served["cold_s"], "warm_p50_ms": statistics.median(latencies),

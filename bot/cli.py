@@ -160,7 +160,7 @@ def _write_jsonl(path: str, records) -> None:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    summary = _engine().summarize(args.province)
+    summary = _engine().summarize(args.province, args.topic)
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -269,8 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=cmd_eval)
     summary = commands.add_parser("summary", help="cited digest of what the corpus says about a province")
     summary.add_argument("province", help="any spelling, old or post-2025 name, e.g. 'Bình Dương', 'binh duong'")
+    summary.add_argument("--topic", help="only this theme (accents optional: 'an ninh', 'tai nan giao thong'; "
+                                         "see index/data/themes.toml) and/or articles holding these words")
     summary.add_argument("--json", action="store_true",
-                         help="JSON: query, province, found, summary, citations, articles")
+                         help="JSON: query, province, found, summary, citations, articles, topic, themes")
     summary.set_defaults(run=cmd_summary)
     stats = commands.add_parser("stats", help="what the index holds")
     stats.add_argument("--json", action="store_true")

@@ -20,6 +20,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from index import Engine, QuestionError, Settings
 from index.models import Answer
+from index.summary import Summary, split_request
+from index.themes import default_themes
 from prompts import text as message
 
 from . import views
@@ -177,7 +179,10 @@ class BotHandlers:
             return
         if (query.data or "").startswith("t:"):
             await query.answer()
-            await self._summary(update, query.data[2:])
+            # "t:<province>" from the province menu, "t:<province>|<theme key>" under a digest.
+            province, _, key = query.data[2:].partition("|")
+            theme = default_themes().by_key(key) if key else None
+            await self._summary(update, province, theme.name if theme else None)
             return
         kind, answer_id, argument = _parse_callback(query.data or "")
         if kind == "p":
@@ -213,25 +218,27 @@ class BotHandlers:
             HTML.text(message("your_ids", user_id=user.id if user else "—", chat_id=chat.id if chat else "—")))
 
     async def cmd_tinh(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/tinh: buttons for the provinces with articles; /tinh PROVINCE: its cited digest."""
+        """/tinh: buttons for the provinces with articles; /tinh PROVINCE [THEME or WORDS]: its cited digest."""
         if not await self.authorized(update):
             return
-        name = " ".join(context.args or ()).strip()
-        if name:
-            await self._summary(update, name)
+        request = " ".join(context.args or ()).strip()
+        if request:
+            await self._summary(update, *split_request(request, self.engine.gazetteer))
             return
         catalog = await self._catalog()
         await send_html(update.effective_message, views.provinces_view(catalog, HTML, listed=False),
                      _province_keyboard(catalog.province_counts()))
 
-    async def _summary(self, update: Update, name: str) -> None:
+    async def _summary(self, update: Update, name: str, topic: str | None = None) -> None:
         user, chat = update.effective_user, update.effective_chat
+        asked = f"/tinh {name}" + (f" {topic}" if topic else "")
         async with _typing(update.get_bot(), chat.id):
-            summary = await self._run(self.engine.summarize, name)
-            answer = Answer(f"/tinh {name}", summary.found, summary.summary if summary.found else "",
-                            summary.citations)
-            answer_id = await self._run(self.audit.record, user.id, chat.id, f"/tinh {name}", answer)
-        keyboard = _answer_keyboard(answer_id, answer) if summary.found else None
+            summary = await self._run(self.engine.summarize, name, topic)
+            answer = Answer(asked, summary.found, summary.summary if summary.found else "", summary.citations)
+            answer_id = await self._run(self.audit.record, user.id, chat.id, asked, answer)
+        keyboard = None
+        if summary.found:
+            keyboard = _answer_keyboard(answer_id, answer, _theme_buttons(summary))
         await send_html(update.effective_message, views.summary_view(summary, HTML), keyboard)
 
     async def cmd_moi(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -281,12 +288,22 @@ def _strip_mentions(msg: Message, username: str | None, bot_id: int) -> tuple[st
     return " ".join(text.split()), mentioned
 
 
-def _answer_keyboard(answer_id: int, answer: Answer) -> InlineKeyboardMarkup:
+def _theme_buttons(summary: Summary) -> list[list[InlineKeyboardButton]]:
+    """Under a digest, one button per theme it covers: 't:<province>|<theme key>' (64 bytes at most)."""
+    buttons = [InlineKeyboardButton(f"{t.name} ({t.articles})", callback_data=f"t:{summary.province}|{t.key}")
+               for t in summary.themes if len(f"t:{summary.province}|{t.key}".encode()) <= 64]
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _answer_keyboard(answer_id: int, answer: Answer,
+                     extra_rows: list[list[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
     # Callback data is at most 64 bytes: "p:<id>:<n>" and "f:<id>:<±1>" stay far below.
     rows = []
     if answer.found:
-        rows.append([InlineKeyboardButton(message("button_passage", n=c.n), callback_data=f"p:{answer_id}:{c.n}")
-                     for c in answer.citations])
+        buttons = [InlineKeyboardButton(message("button_passage", n=c.n), callback_data=f"p:{answer_id}:{c.n}")
+                   for c in answer.citations]
+        rows += [buttons[i:i + 8] for i in range(0, len(buttons), 8)]  # Telegram shows at most 8 to a row
+    rows += extra_rows
     rows.append([InlineKeyboardButton("👍", callback_data=f"f:{answer_id}:1"),
                  InlineKeyboardButton("👎", callback_data=f"f:{answer_id}:-1")])
     return InlineKeyboardMarkup(rows)

@@ -5,6 +5,7 @@ import sys
 from typing import Callable, TextIO
 
 from index import Engine, QuestionError
+from index.summary import split_request
 from prompts import text as message
 
 from . import views
@@ -31,7 +32,8 @@ class TerminalSession:
         if command == "/tinh":
             if not argument.strip():
                 return views.provinces_view(self.engine.catalog, PLAIN)
-            return views.summary_view(self.engine.summarize(argument), PLAIN)
+            province, topic = split_request(argument, self.engine.gazetteer)
+            return views.summary_view(self.engine.summarize(province, topic), PLAIN)
         if command == "/thongke":
             return views.stats_view(self.engine.stats(), None, PLAIN)
         if command == "/reindex":

@@ -350,10 +350,11 @@ class Engine:
             return resolved
         return self.generator.rewrite_followup(question, previous) or question
 
-    def summarize(self, province: str) -> Summary:
-        """The cited digest of what the corpus says about one province (any spelling, either era)."""
+    def summarize(self, province: str, topic: str | None = None) -> Summary:
+        """The cited digest of what the corpus says about one province (any spelling, either era), narrowed to
+        a theme and/or keywords when `topic` is given."""
         retriever, catalog = self._current()
-        digest = summarize(province, retriever.passages.of_articles, catalog.articles, self.gazetteer)
+        digest = summarize(province, retriever.passages.of_articles, catalog.articles, self.gazetteer, topic)
         if self.generator is None or not digest.found:
             return digest
         cited_articles = {a.article_id for a in catalog.articles if a.doc_id in {c.doc_id for c in digest.citations}}

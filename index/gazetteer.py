@@ -28,6 +28,12 @@ class Province:
     now_part_of: str
 
 
+@dataclass(frozen=True)
+class Place:
+    province: str  # pre-2025 province
+    district: str | None = None  # the district named, when it was a district
+
+
 # eq=False: hashed by identity, so the compiled patterns can be cached per gazetteer.
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
@@ -42,24 +48,37 @@ class Gazetteer:
         return self.new_provinces.get(new_name, ())
 
     @property
-    def _article_patterns(self) -> list[tuple[re.Pattern, str, float, str]]:
+    def _article_patterns(self) -> list[tuple[re.Pattern, str, str | None, str]]:
         return _compile_article_patterns(self)
 
     def mentions(self, text: str) -> Counter:
         """Province -> weighted mention count, matching capitalized names only (so 'bình dương' the phrase is not a province)."""
+        counts: Counter = Counter()
+        for place in self.places(text):
+            counts[place.province] += 1.0 if place.district is None else _DISTRICT_WEIGHT
+        return counts
+
+    def places(self, text: str, provinces: tuple[str, ...] | None = None) -> list["Place"]:
+        """The provinces and districts a text names (capitalized), longest names first, no two overlapping;
+        only those of `provinces` when given (a province digest looks for its own, and fast)."""
         folded = fold_diacritics(text)
         lowered = folded.lower()
-        counts: Counter = Counter()
+        found: list[Place] = []
         taken: list[tuple[int, int]] = []
-        for pattern, province, weight, needle in self._article_patterns:
-            if needle not in lowered:  # a cheap substring test spares most of the 200-odd regexes
+        patterns = self._article_patterns if provinces is None else _patterns_of(self, provinces)
+        for pattern, province, district, needle in patterns:
+            if needle not in lowered:  # a cheap substring test spares most of the regexes
                 continue
             for match in pattern.finditer(folded):
                 if any(match.start() < end and start < match.end() for start, end in taken):
                     continue
                 taken.append(match.span())
-                counts[province] += weight
-        return counts
+                found.append(Place(province, district))
+        return found
+
+    def named_in(self, text: str) -> set[str]:
+        """The provinces a text names by their own name or alias (districts not counted)."""
+        return {place.province for place in self.places(text) if place.district is None}
 
     def in_question(self, question: str) -> list[str]:
         """Old-era provinces a question names, in any case or spelling; a new-era name brings its former provinces."""
@@ -163,7 +182,8 @@ def _name_regex(name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, str, float, str]]:
+def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, str, str | None, str]]:
+    """(pattern, province, district or None, needle), longest names first."""
     patterns = []
     for province in gazetteer.provinces:
         names = {province.name, *province.aliases}
@@ -172,13 +192,18 @@ def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, st
             names.add(_strip_prefix(province.name))
         for name in names:
             source = f"{_name_regex(name)}|{_name_regex(name.upper())}"
-            patterns.append((len(name), rf"(?<!\w)(?:{source})(?!\w)", province.name, 1.0, _needle(name)))
+            patterns.append((len(name), rf"(?<!\w)(?:{source})(?!\w)", province.name, None, _needle(name)))
         for district in province.districts:
             source = rf"{_DISTRICT_CONTEXT}{_name_regex(district)}|{_name_regex(district.upper())}"
-            patterns.append((len(district), rf"(?<!\w)(?:{source})(?!\w)", province.name, _DISTRICT_WEIGHT,
+            patterns.append((len(district), rf"(?<!\w)(?:{source})(?!\w)", province.name, district,
                              _needle(district)))
-    return [(re.compile(source), province, weight, needle)
-            for _, source, province, weight, needle in sorted(patterns, key=lambda p: -p[0])]
+    return [(re.compile(source), province, district, needle)
+            for _, source, province, district, needle in sorted(patterns, key=lambda p: -p[0])]
+
+
+@lru_cache(maxsize=64)
+def _patterns_of(gazetteer: Gazetteer, provinces: tuple[str, ...]) -> list[tuple[re.Pattern, str, str | None, str]]:
+    return [entry for entry in _compile_article_patterns(gazetteer) if entry[1] in provinces]
 
 
 def _needle(name: str) -> str:

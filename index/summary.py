@@ -1,50 +1,58 @@
-"""Province digests, extractive: what the corpus says about a province, every line cited.
+"""Province digests, extractive: what the corpus says about a province, organised by theme and time.
 
-The digest has four kinds of lines, each quoting or naming what the articles say:
-an overview (how many articles, which dates, former provinces labeled), the headline figures
-(sentences counting things: models, households, communes, criteria), the named models and
-programmes (“Dân vận khéo”, “Tổ liên gia an toàn PCCC”), and the officials quoted.
+Every line quotes or names what the articles say and cites it. A line may only cite a sentence about the
+province: the sentence names it (or a province merged into it), or the article's title does. An article
+filed under another province lends only its sentences naming this one. The lines, in the order they are kept
+within MAX_SUMMARY_CHARS:
+- the overview: how many articles, their dates, the former provinces they came from;
+- one line per theme (data/themes.toml), with its article count and its most telling fact, dated;
+- headline figures, dated and placed (the district when the sentence names one);
+- the newest articles, with their dates;
+- the models, movements, campaigns and programmes the articles introduce by name;
+- the officials quoted, with their office.
+With a topic (a theme, and/or other words that articles must contain) the digest covers only those articles.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from prompts import text as message
 
 from .catalog import ArticleInfo
 from .gazetteer import Gazetteer
 from .models import Citation, Passage
-from .question import person_names
+from .sentence_facts import (admin_places, figure_count, introduces_programme, quoted_official, speaks_locally,
+                             trim)
 from .text import fold_diacritics, folded_words
+from .themes import Theme, ThemeLexicon, default_themes
 
 MAX_SUMMARY_CHARS = 1500
-MAX_FIGURE_LINES = 5
-MAX_FIGURE_CHARS = 260
-MAX_NAMED = 6
-MAX_OFFICIALS = 3
+# The newest articles of a province read for one digest (and of those only mentioning it): bounds its cost
+# on a big corpus. Counts and dates cover all of them.
+MAX_READ_ARTICLES = 300
+MAX_READ_MENTIONING = 60
+THEME_SENTENCES = 12  # sentences of an article read, with its title, to find its theme
+MAX_THEMES = 6
+MAX_LATEST = 3
+MAX_FIGURES = 3
+MAX_FIGURES_ON_TOPIC = 5
+FACT_CHARS = 190
+MAX_NAMED = 5
+MAX_OFFICIALS = 2
 SIMILAR = 0.5  # word-set overlap above which two lines say the same thing
-
-# A number that counts something: "59 mô hình", "43/118 xã", "98.268 người", "90%". Not dates or times.
-_COUNT = re.compile(r"(?<![\w/.,:])(\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?(?:/\d+)?)\s*(%|[^\W\d_]+)")
-_DATE_LIKE = re.compile(r"\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?|\d{1,2}:\d{2}")
-# Words before a number that make it a date, a year or a document number rather than a count.
-_NOT_A_COUNT_BEFORE = {"nam", "ngay", "thang", "so", "dinh", "tu", "quyet", "thi", "hoach", "luat", "khoa", "lan",
-                       "doan", "trang", "dieu", "khoan", "muc", "dao", "bcd", "phuong", "quan", "khu", "to", "doi"}
-_NOT_A_UNIT = {"nam", "thang", "ngay", "gio", "phut", "va", "den", "tu"}
 _QUOTED = re.compile(r"[“\"]([^”\"]{3,90})[”\"]")
-_TITLE = re.compile(
-    r"(?<!\w)(?:Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Đại tá|Thượng tá|Trung tá|Thiếu tá|Đại úy|"
-    r"Bộ trưởng|Thứ trưởng|Phó Chủ tịch|Chủ tịch|Phó Bí thư|Bí thư|Phó Giám đốc|Giám đốc|Trưởng ban|"
-    r"Đồng chí|đồng chí|ông|bà)(?!\w)")
-_SPEECH = re.compile(r"(?<!\w)(?:cho biết|nhấn mạnh|khẳng định|chia sẻ|phát biểu|đề nghị|yêu cầu|chỉ đạo|nói|"
-                     r"thông tin|báo cáo|ghi nhận|biểu dương|đánh giá)(?!\w)")
-# Where an office title stops and the sentence goes on: "…, Chủ tịch HĐND tỉnh cho rằng: …".
-_OFFICE_END = re.compile(r"\s*[:(;]|\s+(?=(?:cho|dự|tại|về|đã|trao|tặng|khi|trong|với|khẳng|nhấn|phát)(?!\w))")
-# Figures about the whole place: "toàn tỉnh có…", "trên địa bàn…" (matched on folded text).
-_LOCAL = re.compile(r"(?<!\w)(?:toan tinh|toan huyen|tren dia ban|toan dia ban|dia phuong)(?!\w)")
-_ADMIN_PLACE = re.compile(r"(?<!\w)(?:xã|phường|thị trấn|thị xã|huyện|quận|thành phố|TP\.?)\s+")
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    key: str
+    name: str
+    articles: int
+
+
 @dataclass(frozen=True)
 class Summary:
     query: str
@@ -54,20 +62,33 @@ class Summary:
     citations: tuple[Citation, ...] = ()
     articles: int = 0
     suggestions: tuple[str, ...] = ()
+    topic: str | None = None  # the theme name and/or keywords the digest was narrowed to
+    themes: tuple[ThemeCount, ...] = ()  # the province's themes, for buttons (none when narrowed)
 
     def to_json(self) -> dict:
         from dataclasses import asdict
 
         return {"query": self.query, "province": self.province, "found": self.found, "summary": self.summary,
-                "citations": [asdict(c) for c in self.citations], "articles": self.articles}
+                "citations": [asdict(c) for c in self.citations], "articles": self.articles, "topic": self.topic,
+                "themes": [asdict(t) for t in self.themes]}
+
+
+@dataclass
+class _Article:
+    info: ArticleInfo
+    passages: list[Passage]
+    theme: Theme | None = None
+    own: bool = True  # filed under the province (not only mentioning it): counts in its themes
+    sentences: list["_Sentence"] = field(default_factory=list)  # those about the province
 
 
 @dataclass(frozen=True)
 class _Sentence:
     passage: Passage
-    label: str | None  # the former province, when the digest covers several
+    article: ArticleInfo
+    place: str | None  # the district it names, or the former province when the digest covers several
     figures: int
-    weight: float  # how much of a headline it is: figures, and whether they are about this place
+    weight: float  # how telling: figures, and whether they are about the place as a whole
 
 
 class _Citations:
@@ -86,9 +107,25 @@ class _Citations:
         return f"[{self._numbers[passage.node_id]}]"
 
 
+def split_request(text: str, gazetteer: Gazetteer) -> tuple[str, str | None]:
+    """'/tinh Đà Nẵng an ninh' -> ('Đà Nẵng', 'an ninh'): the first province named, and the words around it
+    (a theme and/or keywords). Without a province name the whole text is the province asked (misspelled: the
+    digest suggests names)."""
+    text = " ".join(text.split())
+    spans = gazetteer.question_spans(text)
+    if not spans:
+        return text, None
+    start, end = spans[0]
+    rest = re.sub(r"(?<!\w)(?:tỉnh|thành phố|TP\.?)(?!\w)", " ", text[:start], flags=re.IGNORECASE) + " " + text[end:]
+    topic = " ".join(rest.replace(",", " ").split())
+    return text[start:end], topic or None
+
+
 def summarize(query: str, passages_of: Callable[[set[str]], list[Passage]], articles: list[ArticleInfo],
-              gazetteer: Gazetteer) -> Summary:
-    """The digest of one province over the indexed articles; `passages_of(article_ids)` reads their passages."""
+              gazetteer: Gazetteer, topic: str | None = None, lexicon: ThemeLexicon | None = None) -> Summary:
+    """The digest of one province over the indexed articles (newest first, as the catalog keeps them);
+    `passages_of(article_ids)` reads their passages; `topic` narrows it to a theme and/or keywords."""
+    lexicon = lexicon or default_themes()
     query = " ".join(query.split())
     resolved = gazetteer.resolve(query) if query else None
     if resolved is None:
@@ -99,205 +136,230 @@ def summarize(query: str, passages_of: Callable[[set[str]], list[Passage]], arti
         return Summary(query, None, False, text, suggestions=suggestions)
     province, covered = resolved
     chosen = [a for a in articles if a.province in covered]
-    # Articles filed under another province count only through their sentences naming this one.
-    mentioning = {a.article_id for a in articles if a.province not in covered and set(covered) & set(a.provinces)}
+    mentioning = [a for a in articles if a.province not in covered and set(covered) & set(a.provinces)]
     if not chosen and not mentioning:
         return Summary(query, province, False, message("province_empty", name=gazetteer.label(province)))
+    read = _read(chosen[:MAX_READ_ARTICLES] or mentioning[:MAX_READ_ARTICLES],
+                 mentioning[:MAX_READ_MENTIONING] if chosen else [], passages_of, lexicon)
+    own = {a.article_id for a in chosen}
+    theme, words = lexicon.find(topic) if topic else (None, "")
+    topic_label = " · ".join(x for x in (theme.name if theme else "", words) if x) or None
+    if topic_label:
+        read = [a for a in read if (theme is None or a.theme == theme) and _contains(a, words)]
+        if not read:
+            return Summary(query, province, False, message("summary_topic_empty", topic=topic_label,
+                                                           name=gazetteer.label(province)), topic=topic_label)
     several = len({a.province for a in chosen}) > 1 or any(a.province != province for a in chosen)
-    passages = passages_of({a.article_id for a in chosen} | mentioning)
-    sentences = _sentences(passages, {a.article_id for a in chosen}, mentioning, covered, several)
+    for article in read:
+        filed_here = article.info.article_id in own
+        article.own = filed_here or not own  # with no article filed here, those mentioning it count instead
+        article.sentences = _about(article, covered, gazetteer, several, mentioning_only=not filed_here)
+    counted = [a.info for a in read] if topic_label else (chosen or mentioning)
     citations = _Citations()
-    lines = [_overview(province, chosen or [a for a in articles if a.article_id in mentioning], passages,
-                       citations, gazetteer)]
-    lines += _figure_lines(sentences, citations)
-    named = _named_line(sentences, citations)
-    if named:
-        lines.append(named)
-    officials = _officials_line(sentences, citations)
-    if officials:
-        lines.append(officials)
-    text = _fit(lines, MAX_SUMMARY_CHARS)
+    lines = [_overview(province, counted, read, citations, gazetteer, topic_label)]
+    used: list[set[str]] = []
+    if topic_label is None:
+        lines += _theme_lines(read, citations, used)
+    lines += _figure_lines(read, citations, used, MAX_FIGURES_ON_TOPIC if topic_label else MAX_FIGURES)
+    lines.append(_latest_line(read, citations))
+    lines.append(_named_line(read, citations))
+    lines.append(_officials_line(read, citations))
+    text = _fit([line for line in lines if line], MAX_SUMMARY_CHARS)
     kept = [c for c in citations.items if f"[{c.n}]" in text]
-    return Summary(query, province, True, text, tuple(kept), articles=len(chosen) or len(mentioning))
+    themes = () if topic_label else _theme_counts(read)
+    return Summary(query, province, True, text, tuple(kept), articles=len(counted), topic=topic_label,
+                   themes=themes)
 
 
-def _sentences(passages: list[Passage], chosen: set[str], mentioning: set[str], covered: tuple[str, ...],
-               several: bool) -> list[_Sentence]:
-    names = [fold_diacritics(p).lower() for p in covered]
+def _read(own: list[ArticleInfo], mentioning: list[ArticleInfo], passages_of: Callable[[set[str]], list[Passage]],
+          lexicon: ThemeLexicon) -> list[_Article]:
+    """The articles' passages in order, and each article's theme; newest articles first."""
+    infos = own + mentioning
+    by_article: dict[str, list[Passage]] = {a.article_id: [] for a in infos}
+    for passage in passages_of(set(by_article)):
+        by_article[passage.article_id].append(passage)
+    read = []
+    for info in infos:
+        passages = sorted(by_article[info.article_id], key=lambda p: p.position)
+        opening = " ".join(p.text for p in passages[:THEME_SENTENCES])
+        read.append(_Article(info, passages, _theme(lexicon, info.title, opening)))
+    return read
+
+
+@lru_cache(maxsize=4096)
+def _theme(lexicon: ThemeLexicon, title: str, opening: str) -> Theme | None:
+    return lexicon.classify(title, opening)
+
+
+def _contains(article: _Article, words: str) -> bool:
+    if not words:
+        return True
+    folded = " ".join(folded_words(article.info.title + " " + " ".join(p.text for p in article.passages)))
+    return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in words.split())
+
+
+def _about(article: _Article, covered: tuple[str, ...], gazetteer: Gazetteer, several: bool,
+           mentioning_only: bool) -> list[_Sentence]:
+    """The article's sentences a digest may cite: naming the province (or a merged one), or in an article
+    whose title names it; an article filed under another province lends only sentences naming this one."""
+    title_places = gazetteer.places(article.info.title, covered)
+    title_names = [p.province for p in title_places if p.district is None]
     out = []
-    for passage in passages:
-        if passage.article_id not in chosen and passage.article_id not in mentioning:
+    for passage in article.passages:
+        places = gazetteer.places(passage.text, covered)
+        named = [p.province for p in places if p.district is None]
+        if not named and (mentioning_only or not title_names):
             continue
-        folded = fold_diacritics(passage.text).lower()
-        names_place = any(n in folded for n in names)
-        if passage.article_id not in chosen and not names_place:
-            continue  # an article filed elsewhere counts only through sentences naming this province
-        figures = _figure_count(passage.text)
-        local = names_place or bool(_places(passage.text)) or bool(_LOCAL.search(folded))
+        district = next((p.district for p in places if p.district), None)
+        former = (named or title_names or [article.info.province])[0]
+        place = district or (former if several else None)
+        figures = figure_count(passage.text)
+        local = bool(named or district or admin_places(passage.text) or speaks_locally(passage.text))
         weight = min(figures, 3) + (1.0 if local and figures else 0.0)
-        out.append(_Sentence(passage, passage.province if several else None, figures, weight))
+        out.append(_Sentence(passage, article.info, place, figures, weight))
     return out
 
 
-def _figure_count(sentence: str) -> int:
-    """How many counted quantities a sentence states ("59 mô hình", "43/118 xã"); dates and years do not count."""
-    count = 0
-    cleaned = _DATE_LIKE.sub(" ", sentence)
-    for match in _COUNT.finditer(cleaned):
-        before = folded_words(cleaned[max(0, match.start() - 20):match.start()])[-2:]
-        unit = fold_diacritics(match.group(2)).lower()
-        number = match.group(1)
-        # "số 19", "Thông tư 124", "năm 2023" are labels; "tổng số 59" is a count.
-        if before and before[-1] in _NOT_A_COUNT_BEFORE and before[-2:] != ["tong", "so"]:
-            continue
-        if unit in _NOT_A_UNIT or (len(number) == 4 and number.startswith(("19", "20"))):
-            continue
-        count += 1
-    return count
+def _date(article: ArticleInfo) -> str:
+    """The article's date as officials write it ('12/05/2017'); '' when it has no full date."""
+    return _day(article.date)
 
 
-def _overview(province: str, articles: list[ArticleInfo], passages: list[Passage], citations: _Citations,
-              gazetteer: Gazetteer) -> str:
-    dates = sorted(a.date for a in articles if a.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", a.date))
+def _day(iso: str | None) -> str:
+    if iso and re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
+        year, month, day = iso.split("-")
+        return f"{day}/{month}/{year}"
+    return ""
+
+
+def _overview(province: str, articles: list[ArticleInfo], read: list[_Article], citations: _Citations,
+              gazetteer: Gazetteer, topic: str | None) -> str:
+    dated = sorted(a.date for a in articles if _date(a))
+    text = message("summary_overview", count=len(articles), province=gazetteer.label(province))
+    if topic:
+        text = message("summary_topic", topic=topic) + " " + text
+    if dated:
+        first, last = _day(dated[0]), _day(dated[-1])
+        text += " " + (message("summary_date", date=first) if first == last
+                       else message("summary_dates", first=first, last=last))
     by_province: dict[str, int] = {}
     for article in articles:
         if article.province:
             by_province[article.province] = by_province.get(article.province, 0) + 1
-    text = message("summary_overview", count=len(articles), province=province)
-    if dates:
-        text += " " + (message("summary_date", date=dates[0]) if dates[0] == dates[-1]
-                       else message("summary_dates", first=dates[0], last=dates[-1]))
     former = [f"{gazetteer.label(name)}: {count}" for name, count in by_province.items() if name != province]
     if former:
         text += " " + message("summary_former", parts="; ".join(former))
-    first_sentences = {}
-    for passage in passages:
-        if passage.article_id in {a.article_id for a in articles}:
-            current = first_sentences.get(passage.article_id)
-            if current is None or passage.position < current.position:
-                first_sentences[passage.article_id] = passage
-    marks = "".join(citations.cite(first_sentences[a.article_id]) for a in articles[:5]
-                    if a.article_id in first_sentences)
+    # Cited by the newest and the oldest article read that speak of the place: the two ends of the range.
+    speaking = [a.sentences[0].passage for a in read if a.sentences]
+    marks = "".join(citations.cite(p) for p in {p.node_id: p for p in speaking[:1] + speaking[-1:]}.values())
     return f"{text}. {marks}".strip()
 
 
-def _figure_lines(sentences: list[_Sentence], citations: _Citations) -> list[str]:
-    """The sentences stating the most figures, taken in turn from each article, none repeating another."""
-    by_article: dict[str, list[_Sentence]] = {}
-    for sentence in sentences:
-        if sentence.figures:
-            by_article.setdefault(sentence.passage.article_id, []).append(sentence)
-    for items in by_article.values():
-        items.sort(key=lambda s: (-s.weight, s.passage.position))
-    picked: list[_Sentence] = []
-    seen: list[set[str]] = []
-    rank = 0
-    while len(picked) < MAX_FIGURE_LINES and any(rank < len(items) for items in by_article.values()):
-        for items in by_article.values():
-            if rank < len(items) and len(picked) < MAX_FIGURE_LINES:
-                words = set(folded_words(items[rank].passage.text))
-                if all(_overlap(words, other) <= SIMILAR for other in seen):
-                    picked.append(items[rank])
-                    seen.append(words)
-        rank += 1
+def _best(sentences: list[_Sentence]) -> _Sentence | None:
+    """The most telling sentence: the most figures about the place, then the newest article, then the earliest."""
+    return max(sentences, key=lambda s: (s.weight, s.article.date or "", -s.passage.position), default=None)
+
+
+def _fact(sentence: _Sentence) -> str:
+    """'12/05/2017, Hải Châu: the sentence' (date and place when known)."""
+    context = ", ".join(x for x in (_date(sentence.article), sentence.place) if x)
+    text = trim(sentence.passage.text, FACT_CHARS)
+    return f"{context}: {text}" if context else text
+
+
+def _theme_counts(read: list[_Article]) -> tuple[ThemeCount, ...]:
+    counts: dict[str, ThemeCount] = {}
+    for article in read:
+        if article.theme is not None and article.own:
+            known = counts.get(article.theme.key)
+            counts[article.theme.key] = ThemeCount(article.theme.key, article.theme.name,
+                                                   (known.articles if known else 0) + 1)
+    return tuple(sorted(counts.values(), key=lambda t: (-t.articles, t.name)))
+
+
+def _theme_lines(read: list[_Article], citations: _Citations, used: list[set[str]]) -> list[str]:
+    """One line per theme, the biggest first: its article count and its most telling fact."""
     lines = []
-    for sentence in picked:
-        label = f"({sentence.label}) " if sentence.label else ""
-        lines.append(f"• {label}{_trim(sentence.passage.text, MAX_FIGURE_CHARS)} {citations.cite(sentence.passage)}")
+    for count in _theme_counts(read)[:MAX_THEMES]:
+        sentences = [s for a in read if a.own and a.theme is not None and a.theme.key == count.key
+                     for s in a.sentences]
+        best = _best(sentences)
+        if best is None:
+            continue
+        used.append(set(folded_words(best.passage.text)))
+        lines.append(f"• {message('summary_theme', name=count.name, count=count.articles)} — {_fact(best)} "
+                     f"{citations.cite(best.passage)}")
     return lines
 
 
-def _named_line(sentences: list[_Sentence], citations: _Citations) -> str | None:
-    """“Quoted” names of models and programmes, each cited where it first appears."""
-    found: dict[str, tuple[str, Passage]] = {}
-    for sentence in sentences:
+def _latest_line(read: list[_Article], citations: _Citations) -> str | None:
+    """The newest articles (the catalog's order), dated, each cited by its first sentence about the place."""
+    items = []
+    for article in read:
+        if article.sentences and len(items) < MAX_LATEST:
+            date = _date(article.info)
+            title = trim(article.info.title, 110)
+            items.append(f"{date} — {title} {citations.cite(article.sentences[0].passage)}" if date
+                         else f"{title} {citations.cite(article.sentences[0].passage)}")
+    return message("summary_latest", items="; ".join(items)) if items else None
+
+
+def _figure_lines(read: list[_Article], citations: _Citations, used: list[set[str]], limit: int) -> list[str]:
+    """Headline figures: each article's sentences stating figures, most telling first, taken in turn from the
+    newest article on, none repeating another line; shown newest first."""
+    ranked = [sorted((s for s in a.sentences if s.figures), key=lambda s: (-s.weight, s.passage.position))
+              for a in read]
+    picked: list[_Sentence] = []
+    for rank in range(max((len(r) for r in ranked), default=0)):
+        for sentences in ranked:
+            if len(picked) >= limit or rank >= len(sentences):
+                continue
+            words = set(folded_words(sentences[rank].passage.text))
+            if all(_overlap(words, other) <= SIMILAR for other in used):
+                used.append(words)
+                picked.append(sentences[rank])
+    picked.sort(key=_newest)
+    return [f"• {_fact(s)} {citations.cite(s.passage)}" for s in picked]
+
+
+def _newest(sentence: _Sentence) -> tuple:
+    return tuple(-ord(c) for c in sentence.article.date or "")
+
+
+def _named_line(read: list[_Article], citations: _Citations) -> str | None:
+    """“Quoted” names the articles introduce as a model, movement, campaign or programme, cited where first seen."""
+    found: dict[str, tuple[str, _Sentence]] = {}
+    for sentence in (s for a in read for s in a.sentences):
         for match in _QUOTED.finditer(sentence.passage.text):
             name = match.group(1).strip(" .,;:…")
             key = " ".join(folded_words(name))
-            if len(key.split()) >= 2 and name[:1].isupper() and key not in found:
-                found[key] = (name, sentence.passage)
+            if len(key.split()) >= 2 and name[:1].isupper() and key not in found \
+                    and introduces_programme(sentence.passage.text, match.start()):
+                found[key] = (name, sentence)
     if not found:
         return None
     items = []
-    for name, passage in list(found.values())[:MAX_NAMED]:
+    for name, sentence in list(found.values())[:MAX_NAMED]:
         # Where the model runs, when the sentence says: “Thị trấn điển hình…” (thị trấn Châu Hưng).
-        places = [p for p in _places(passage.text) if fold_diacritics(p).lower() not in fold_diacritics(name).lower()]
+        places = [p for p in admin_places(sentence.passage.text)
+                  if fold_diacritics(p).lower() not in fold_diacritics(name).lower()]
         where = f" ({', '.join(dict.fromkeys(places[:2]))})" if places else ""
-        items.append(f"“{name}”{where} {citations.cite(passage)}")
+        items.append(f"“{name}”{where} {citations.cite(sentence.passage)}")
     return message("summary_named", items=", ".join(items))
 
 
-def _officials_line(sentences: list[_Sentence], citations: _Citations) -> str | None:
+def _officials_line(read: list[_Article], citations: _Citations) -> str | None:
     """The officials the articles quote ("Đại tá Lê Thanh Hùng, PGĐ Công an tỉnh Bạc Liêu cho biết…")."""
     found: dict[str, str] = {}
-    for sentence in sentences:
-        official = _quoted_official(sentence.passage.text)
+    for sentence in (s for a in read for s in a.sentences):
+        official = quoted_official(sentence.passage.text)
         if official and official[0] not in found and len(found) < MAX_OFFICIALS:
             found[official[0]] = f"{official[1]} {citations.cite(sentence.passage)}"
     return message("summary_officials", items="; ".join(found.values())) if found else None
 
 
-def _quoted_official(sentence: str) -> tuple[str, str] | None:
-    """(name, 'title name, office') of the first person a sentence quotes, if any."""
-    for speech in _SPEECH.finditer(sentence):
-        before = sentence[max(0, speech.start() - 160):speech.start()]
-        # The nearest title followed by a name: in "đồng chí Nguyễn Khắc Thận, Phó Bí thư Tỉnh ủy, Chủ tịch
-        # UBND tỉnh phát biểu", "Chủ tịch" and "Phó Bí thư" belong to the office, "đồng chí" to the name.
-        for title in reversed(list(_TITLE.finditer(before))):
-            rest = before[title.end():]
-            names = person_names(rest)
-            name = names[0] if names and rest.lstrip().startswith(names[0]) else ""
-            if not name:
-                continue
-            office = rest[rest.index(name) + len(name):].strip()
-            office = office[1:].strip() if office.startswith(",") else ""
-            office = _OFFICE_END.split(office, 1)[0].rstrip(" ,")
-            office = office if len(office) <= 90 else ""
-            who = f"{title.group()} {name}"
-            return " ".join(folded_words(name)), who + (f", {office}" if office else "")
-    return None
-
-
-def _capitalised_run(text: str) -> str:
-    """The capitalised words that open `text`: 'Châu Hưng (huyện Vĩnh Lợi)…' -> 'Châu Hưng'."""
-    run = []
-    for word in text.split():
-        bare = word.strip(",.;:()")
-        if not bare or not bare[0].isupper() or (len(bare) > 1 and not bare[1:].islower()):
-            break
-        run.append(bare)
-        if bare != word:  # punctuation ends the name
-            break
-    return " ".join(run)
-
-
-def _places(sentence: str) -> list[str]:
-    """'thị trấn Châu Hưng', 'xã Vũ Lăng': administrative places a sentence names."""
-    places = []
-    for match in _ADMIN_PLACE.finditer(sentence):
-        name = _capitalised_run(sentence[match.end():]) or re.match(r"\d*", sentence[match.end():]).group()
-        if name:
-            places.append(f"{match.group().strip()} {name}")
-    return places
-
-
 def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _trim(sentence: str, limit: int) -> str:
-    """The sentence, or its clauses up to the limit starting at the first one with a figure."""
-    if len(sentence) <= limit:
-        return sentence
-    clauses = re.split(r"(?<=[;,:])\s+", sentence)
-    start = next((i for i, c in enumerate(clauses) if _figure_count(c)), 0)
-    text = ""
-    for clause in clauses[start:]:
-        if len(text) + len(clause) + 1 > limit - 2:
-            break
-        text = f"{text} {clause}".strip()
-    text = text or sentence[:limit - 2].rsplit(" ", 1)[0]
-    return ("…" if start else "") + text.rstrip(",;:") + "…"
 
 
 def _fit(lines: list[str], limit: int) -> str:

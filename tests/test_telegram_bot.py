@@ -159,7 +159,17 @@ def test_tinh_offers_provinces_summarizes_and_suggests(telegram):
     assert "Bạc Liêu (nay thuộc Cà Mau)" in digest["text"]  # sources say what the province is now
     answer_id = _answer_id(digest)
     assert {c.doc_id for c in audit.citations(answer_id)} == {"001_891a798d6ddd07e4"}
+    thai_binh = _exchange(api, 109, "/tinh Thái Bình")
+    themes = {b["text"]: b["callback_data"] for row in thai_binh["reply_markup"]["inline_keyboard"] for b in row
+              if b["callback_data"].startswith("t:")}
+    assert themes and all(len(data.encode()) <= 64 for data in themes.values())
+    label, data = next(iter(themes.items()))
+    before = len(api.sent_to(109))
+    api.press(109, thai_binh, data)  # a theme's button: the digest of that theme only
+    themed = api.wait_messages(109, before + 1)[before]
+    assert f"Chủ đề {label.rsplit(' (', 1)[0]}:" in themed["text"]
     assert "59" in _exchange(api, 109, "/tinh binh duong")["text"]
+    assert "Không có bài viết nào về “Y tế”" in _exchange(api, 109, "/tinh Bạc Liêu y tế")["text"]
     assert "chưa có bài viết nào về Kon Tum (nay thuộc Quảng Ngãi)" in _exchange(api, 109, "/tinh Kon Tum")["text"]
     assert "Có phải bạn muốn tìm: Bình Dương" in _exchange(api, 109, "/tinh Binh Duogn")["text"]
 
