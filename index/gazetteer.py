@@ -77,8 +77,10 @@ class Gazetteer:
         return found
 
     def named_in(self, text: str) -> set[str]:
-        """The provinces a text names by their own name or alias (districts not counted)."""
-        return {place.province for place in self.places(text) if place.district is None}
+        """The provinces a text names by their own name or alias (districts not counted); one regular
+        expression over all names, so it is cheap enough for every sentence of a digest."""
+        pattern, by_name = _names_pattern(self)
+        return {by_name[_key(m.group())] for m in pattern.finditer(fold_diacritics(text))}
 
     def in_question(self, question: str) -> list[str]:
         """Old-era provinces a question names, in any case or spelling; a new-era name brings its former provinces."""
@@ -199,6 +201,24 @@ def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, st
                              _needle(district)))
     return [(re.compile(source), province, district, needle)
             for _, source, province, district, needle in sorted(patterns, key=lambda p: -p[0])]
+
+
+@lru_cache(maxsize=4)
+def _names_pattern(gazetteer: Gazetteer) -> tuple[re.Pattern, dict[str, str]]:
+    """Every province name and alias, capitalized as in `places` (so 'bình dương' the phrase is not a
+    province), longest first; and each folded name's province."""
+    by_name: dict[str, str] = {}
+    for province in gazetteer.provinces:
+        names = {province.name, *province.aliases}
+        if province.name != "TP Hồ Chí Minh":  # as in _compile_article_patterns: the bare name is the president
+            names.add(_strip_prefix(province.name))
+        for name in names:
+            by_name.setdefault(_key(name), province.name)
+    sources = []
+    for name in sorted({n for p in gazetteer.provinces for n in (p.name, *p.aliases, _strip_prefix(p.name))
+                        if _key(n) in by_name}, key=len, reverse=True):
+        sources += [_name_regex(name), _name_regex(name.upper())]
+    return re.compile(r"(?<!\w)(?:" + "|".join(sources) + r")(?!\w)"), by_name
 
 
 @lru_cache(maxsize=64)

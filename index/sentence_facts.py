@@ -116,3 +116,11 @@ def introduces_programme(sentence: str, start: int) -> bool:
     "mô hình “Camera an ninh”", "phong trào “Toàn dân…”", "cuộc vận động “…”"."""
     before = folded_words(sentence[max(0, start - 40):start])[-4:]
     return bool(_PROGRAMME.search(" ".join(before)))
+
+
+def looks_like_table(sentence: str) -> bool:
+    """A row of a table flattened into text ("Chư Sê (Gia Lai) 72.000 0 Châu Đức 75.000 +1.000 …"): many
+    numbers, and numbers a large share of its words."""
+    tokens = sentence.split()
+    numbers = sum(1 for t in tokens if any(ch.isdigit() for ch in t))
+    return numbers >= 6 and numbers > 0.25 * len(tokens)

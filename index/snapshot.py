@@ -15,6 +15,7 @@ on top, and the indexer writes a new snapshot once that layer grows (`needs_snap
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ import bm25s
 import numpy as np
 
 from .catalog import ArticleInfo
+from . import glossary as glossary_module, text as text_module
 from .glossary import Glossary
 from .keyword import B, K1, context_text, keyword_tokens
 from .models import Passage
@@ -48,15 +50,15 @@ _PARAMETERS = 500  # bound parameters per SQLite statement (old SQLite builds al
 EMPTY_TOKEN = "∅"  # bm25s needs at least one token per document
 _READ_DOCUMENTS = 200  # files read from Chroma and tokenized at a time: bounds the writer's memory
 _KEEP = 2  # the newest snapshots kept: a running bot may still be reading the one before
-_SOURCES = ("keyword.py", "text.py", "glossary.py")
 
 
 def recipe(glossary_text: str) -> str:
-    """What the saved tokens depend on: the format, the glossary and the tokenizing code. A snapshot made with
-    another recipe is not used (its tokens would differ from a question's)."""
+    """What the saved tokens depend on: the format, the glossary, the tokenizing functions and the text module.
+    A snapshot made with another recipe is not used (its tokens would differ from a question's)."""
     digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{glossary_text}".encode())
-    for name in _SOURCES:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    for source in (inspect.getsource(keyword_tokens), inspect.getsource(context_text),
+                   inspect.getsource(text_module), inspect.getsource(glossary_module)):
+        digest.update(source.encode())
     return digest.hexdigest()[:16]
 
 

@@ -24,9 +24,10 @@ from prompts import text as message
 from .catalog import ArticleInfo
 from .gazetteer import Gazetteer
 from .models import Citation, Passage
-from .sentence_facts import (admin_places, figure_count, introduces_programme, quoted_official, speaks_locally,
-                             trim)
-from .text import fold_diacritics, folded_words
+from .sentence_facts import (admin_places, figure_count, introduces_programme, looks_like_table, quoted_official,
+                             speaks_locally, trim)
+from .text import fold_diacritics, folded_words, has_diacritics
+from .text import words as text_words
 from .themes import Theme, ThemeLexicon, default_themes
 
 MAX_SUMMARY_CHARS = 1500
@@ -89,6 +90,12 @@ class _Sentence:
     place: str | None  # the district it names, or the former province when the digest covers several
     figures: int
     weight: float  # how telling: figures, and whether they are about the place as a whole
+    by_name: bool  # the sentence or its title spells the province's name out (not an alias such as "TP.HCM")
+
+    @property
+    def rank(self) -> tuple:
+        """Best first when sorted descending: named in full, most telling, newest article, earliest sentence."""
+        return (self.by_name, self.weight, self.article.date or "", -self.passage.position)
 
 
 class _Citations:
@@ -153,8 +160,10 @@ def summarize(query: str, passages_of: Callable[[set[str]], list[Passage]], arti
     for article in read:
         filed_here = article.info.article_id in own
         article.own = filed_here or not own  # with no article filed here, those mentioning it count instead
-        article.sentences = _about(article, covered, gazetteer, several, mentioning_only=not filed_here)
-    counted = [a.info for a in read] if topic_label else (chosen or mentioning)
+        article.sentences = _about(article, covered, province, gazetteer, several, mentioning_only=not filed_here)
+        if words:  # the facts of a keyword digest hold the keywords, when the article says them near the place
+            article.sentences = [s for s in article.sentences if _holds(s.passage.text, words)] or article.sentences
+    counted = [a.info for a in read if a.own] if topic_label else (chosen or mentioning)
     citations = _Citations()
     lines = [_overview(province, counted, read, citations, gazetteer, topic_label)]
     used: list[set[str]] = []
@@ -192,23 +201,36 @@ def _theme(lexicon: ThemeLexicon, title: str, opening: str) -> Theme | None:
 
 
 def _contains(article: _Article, words: str) -> bool:
-    if not words:
-        return True
-    folded = " ".join(folded_words(article.info.title + " " + " ".join(p.text for p in article.passages)))
-    return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in words.split())
+    return not words or _holds(article.info.title + " " + " ".join(p.text for p in article.passages), words)
 
 
-def _about(article: _Article, covered: tuple[str, ...], gazetteer: Gazetteer, several: bool,
+def _holds(text: str, words: str) -> bool:
+    """Whether the text holds every word: with their accents when typed with accents (folded, "ma túy" would
+    be "mà tùy" too), else without."""
+    if has_diacritics(words):
+        plain = f" {' '.join(w.lower() for w in text_words(text))} "
+        return all(f" {w.lower()} " in plain for w in text_words(words))
+    plain = f" {' '.join(folded_words(text))} "
+    return all(f" {w} " in plain for w in folded_words(words))
+
+
+def _about(article: _Article, covered: tuple[str, ...], province: str, gazetteer: Gazetteer, several: bool,
            mentioning_only: bool) -> list[_Sentence]:
-    """The article's sentences a digest may cite: naming the province (or a merged one), or in an article
-    whose title names it; an article filed under another province lends only sentences naming this one."""
-    title_places = gazetteer.places(article.info.title, covered)
-    title_names = [p.province for p in title_places if p.district is None]
+    """The article's sentences a digest may cite: naming the province (or a merged one), or naming no other
+    province in an article whose title names it; an article filed under another province lends only
+    sentences naming this one. Tables (rows of figures) are left out: they state nothing by themselves."""
+    title_names = [p.province for p in gazetteer.places(article.info.title, covered) if p.district is None]
+    full_names = _full_names(province, covered)
+    title_by_name = bool(title_names) and _spells(article.info.title, full_names)
     out = []
     for passage in article.passages:
         places = gazetteer.places(passage.text, covered)
         named = [p.province for p in places if p.district is None]
         if not named and (mentioning_only or not title_names):
+            continue
+        if not named and gazetteer.named_in(passage.text):
+            continue  # under a title naming the province, a sentence about another one is not about it
+        if looks_like_table(passage.text):
             continue
         district = next((p.district for p in places if p.district), None)
         former = (named or title_names or [article.info.province])[0]
@@ -216,8 +238,22 @@ def _about(article: _Article, covered: tuple[str, ...], gazetteer: Gazetteer, se
         figures = figure_count(passage.text)
         local = bool(named or district or admin_places(passage.text) or speaks_locally(passage.text))
         weight = min(figures, 3) + (1.0 if local and figures else 0.0)
-        out.append(_Sentence(passage, article.info, place, figures, weight))
-    return out
+        by_name = (bool(named) and _spells(passage.text, full_names)) or (title_by_name and not named)
+        out.append(_Sentence(passage, article.info, place, figures, weight, by_name))
+    # Sentences that spell the name out come first wherever the digest takes "the first sentence about it".
+    return sorted(out, key=lambda s: not s.by_name)
+
+
+@lru_cache(maxsize=256)
+def _full_names(province: str, covered: tuple[str, ...]) -> tuple[str, ...]:
+    """The names spelled out, folded: 'ho chi minh', 'binh duong', 'ba ria vung tau' (no 'tp' prefix)."""
+    names = {re.sub(r"^(TP\.?|Thành phố|Tỉnh)\s+", "", n) for n in (province, *covered)}
+    return tuple(" ".join(folded_words(n)) for n in names)
+
+
+def _spells(text: str, names: tuple[str, ...]) -> bool:
+    plain = f" {' '.join(folded_words(text))} "
+    return any(f" {name} " in plain for name in names)
 
 
 def _date(article: ArticleInfo) -> str:
@@ -250,14 +286,15 @@ def _overview(province: str, articles: list[ArticleInfo], read: list[_Article], 
     if former:
         text += " " + message("summary_former", parts="; ".join(former))
     # Cited by the newest and the oldest article read that speak of the place: the two ends of the range.
-    speaking = [a.sentences[0].passage for a in read if a.sentences]
+    speaking = [a.sentences[0].passage for a in read if a.sentences and a.own] or \
+        [a.sentences[0].passage for a in read if a.sentences]
     marks = "".join(citations.cite(p) for p in {p.node_id: p for p in speaking[:1] + speaking[-1:]}.values())
     return f"{text}. {marks}".strip()
 
 
 def _best(sentences: list[_Sentence]) -> _Sentence | None:
-    """The most telling sentence: the most figures about the place, then the newest article, then the earliest."""
-    return max(sentences, key=lambda s: (s.weight, s.article.date or "", -s.passage.position), default=None)
+    """The most telling sentence (see _Sentence.rank)."""
+    return max(sentences, key=lambda s: s.rank, default=None)
 
 
 def _fact(sentence: _Sentence) -> str:
@@ -283,7 +320,9 @@ def _theme_lines(read: list[_Article], citations: _Citations, used: list[set[str
     for count in _theme_counts(read)[:MAX_THEMES]:
         sentences = [s for a in read if a.own and a.theme is not None and a.theme.key == count.key
                      for s in a.sentences]
-        best = _best(sentences)
+        # The theme's fact speaks of the theme: a sentence holding one of its phrases, when there is one.
+        theme = next(a.theme for a in read if a.theme is not None and a.theme.key == count.key)
+        best = _best([s for s in sentences if theme.pattern.search(s.passage.text.lower())] or sentences)
         if best is None:
             continue
         used.append(set(folded_words(best.passage.text)))
@@ -307,8 +346,7 @@ def _latest_line(read: list[_Article], citations: _Citations) -> str | None:
 def _figure_lines(read: list[_Article], citations: _Citations, used: list[set[str]], limit: int) -> list[str]:
     """Headline figures: each article's sentences stating figures, most telling first, taken in turn from the
     newest article on, none repeating another line; shown newest first."""
-    ranked = [sorted((s for s in a.sentences if s.figures), key=lambda s: (-s.weight, s.passage.position))
-              for a in read]
+    ranked = [sorted((s for s in a.sentences if s.figures), key=lambda s: s.rank, reverse=True) for a in read]
     picked: list[_Sentence] = []
     for rank in range(max((len(r) for r in ranked), default=0)):
         for sentences in ranked:

@@ -40,24 +40,36 @@ class ThemeLexicon:
         return next((t for t in self.themes if t.key == key), None)
 
     def find(self, words: str) -> tuple[Theme | None, str]:
-        """The theme a user's words name ('an ninh', 'tai nan giao thong', 'y te'), accents optional, and the
-        words left over (a keyword filter). The longest theme name, or its leading words, found in them wins."""
-        folded = " ".join(re.findall(r"\w+", fold_diacritics(words).lower()))
-        best: tuple[int, Theme, str] | None = None
+        """The theme a user's words name ('an ninh', 'tai nan giao thong', 'y te', or its key 'antt'), accents
+        optional, and the words left over as typed (a keyword filter). The longest match wins; a theme is
+        named by its whole name before the comma, or by its first words when that name is longer."""
+        typed = re.findall(r"\w+", unicodedata.normalize("NFC", words))
+        folded = [fold_diacritics(w).lower() for w in typed]
+        best: tuple[int, Theme, int, int] | None = None  # (words matched, theme, start, end)
         for theme in self.themes:
-            name_words = re.findall(r"\w+", fold_diacritics(theme.name.split(",")[0]).lower())
-            for size in range(len(name_words), 1 if len(name_words) > 1 else 0, -1):
-                phrase = " ".join(name_words[:size])
-                match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded)
-                if match and (best is None or size > best[0]):
-                    rest = (folded[:match.start()] + " " + folded[match.end():]).split()
-                    best = (size, theme, " ".join(rest))
+            name = [fold_diacritics(w).lower() for w in re.findall(r"\w+", theme.name.split(",")[0])]
+            shortest = 2 if len(name) > 1 else 1  # "an" alone names nothing
+            for size in range(len(name), shortest - 1, -1):
+                start = _find_run(folded, name[:size])
+                if start is not None:
+                    if best is None or size > best[0]:
+                        best = (size, theme, start, start + size)
                     break
-            if folded == theme.key:
-                best = (99, theme, "")
+            start = _find_run(folded, [theme.key])
+            if start is not None and (best is None or best[0] < 1):
+                best = (1, theme, start, start + 1)
         if best is None:
-            return None, " ".join(words.split())
-        return best[1], best[2]
+            return None, " ".join(typed)
+        _, theme, start, end = best
+        return theme, " ".join(typed[:start] + typed[end:])
+
+
+def _find_run(words: list[str], run: list[str]) -> int | None:
+    """Where `run` starts as consecutive words of `words`, if it does."""
+    for start in range(len(words) - len(run) + 1):
+        if words[start:start + len(run)] == run:
+            return start
+    return None
 
 
 def _lowered(text: str) -> str:

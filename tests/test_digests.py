@@ -24,6 +24,7 @@ ARTICLES = {
     "dn_kt": ("Đà Nẵng thu hút đầu tư vào khu công nghiệp 03/07/2017",
               "Trong 6 tháng đầu năm, Đà Nẵng thu hút 45 dự án đầu tư với tổng vốn 1.200 tỷ đồng.\n"
               "Nhiều doanh nghiệp xuất khẩu tăng trưởng mạnh.\n"
+              "Cùng kỳ, tỉnh Quảng Ngãi thu hút 38 dự án đầu tư.\n"
               "Theo ông Nguyễn Văn A, Giám đốc Sở Kế hoạch và Đầu tư Đà Nẵng cho biết thành phố tiếp tục cải thiện "
               "môi trường kinh doanh."),
     # Filed under Quảng Ngãi: it lends only its sentence naming Đà Nẵng, never its figures about Quảng Ngãi.
@@ -58,7 +59,8 @@ def test_every_citation_is_about_the_province_and_themes_are_counted(mixed_engin
     names = ["da nang", "quang nam"]  # the post-2025 TP Đà Nẵng took in Quảng Nam
     assert digest.citations and all(_names_province(c.quote, names) or _names_province(c.title, names)
                                     for c in digest.citations)
-    assert "15.000" not in digest.summary and "12 làng nghề" not in digest.summary
+    assert "15.000" not in digest.summary and "12 làng nghề" not in digest.summary  # filed elsewhere
+    assert "38 dự án" not in digest.summary  # under a title naming Đà Nẵng, but about another province
     assert {t.key for t in digest.themes} == {"antt", "tngt", "kt"}
     lines = digest.summary.splitlines()
     assert "từ 12/05/2017 đến 03/07/2017" in lines[0]
