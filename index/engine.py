@@ -69,9 +69,9 @@ class Engine:
         # Retriever and catalog are swapped together, so a question never sees one from each index version.
         self._loaded: tuple[HybridRetriever, Catalog] | None = None
         self._loaded_manifest: float | None = None  # mtime of the manifest the loaded index reflects
-        self._copies: dict[str, tuple[str, ...]] = {}
-        self._recipe = recipe(GLOSSARY_FILE.read_text(encoding="utf-8"))
-        self._opened_snapshot: Snapshot | None = None  # article_id -> doc_ids of its near-duplicates
+        self._copies: dict[str, tuple[str, ...]] = {}  # article_id -> doc_ids of its near-duplicates
+        self._recipe = recipe(GLOSSARY_FILE.read_text(encoding="utf-8"))  # what a usable snapshot was made with
+        self._opened_snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._reloading = False
         self._load_lock = threading.Lock()

@@ -16,14 +16,15 @@ from .keyword import KeywordIndex, LayeredKeywordIndex, context_text, keyword_to
 from .models import Passage
 from .snapshot import Snapshot
 from .store import PassageStore
-from .view import IndexView
 from .spelling import DiacriticRestorer, most_frequent_spellings, spelling_counts
 from .text import bigrams, folded_words
+from .view import IndexView
 
 logger = logging.getLogger(__name__)
 RRF_K = 60
 # A province whose passages are at least this share of the corpus is searched without Chroma's article filter.
 WIDE_PROVINCE_SHARE = 0.05
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -50,7 +51,8 @@ class _Lazy:
 
 
 class HybridRetriever:
-    """Holds the passages in memory for keyword search and scoring; vectors stay in Chroma."""
+    """Keyword search and scoring over the committed passages (a snapshot's rows, read from SQLite when needed,
+    plus the layer committed since, in memory); vectors stay in Chroma."""
 
     def __init__(self, store: PassageStore, embedding: BaseEmbedding, glossary: Glossary,
                  visible: dict[str, str] | None = None, snapshot: Snapshot | None = None,

@@ -5,9 +5,9 @@ province: the sentence names it (or a province merged into it), or the article's
 filed under another province lends only its sentences naming this one. The lines, in the order they are kept
 within MAX_SUMMARY_CHARS:
 - the overview: how many articles, their dates, the former provinces they came from;
+- the newest articles, with their dates;
 - one line per theme (data/themes.toml), with its article count and its most telling fact, dated;
 - headline figures, dated and placed (the district when the sentence names one);
-- the newest articles, with their dates;
 - the models, movements, campaigns and programmes the articles introduce by name;
 - the officials quoted, with their office.
 With a topic (a theme, and/or other words that articles must contain) the digest covers only those articles.
@@ -36,11 +36,11 @@ MAX_SUMMARY_CHARS = 1500
 MAX_READ_ARTICLES = 300
 MAX_READ_MENTIONING = 60
 THEME_SENTENCES = 12  # sentences of an article read, with its title, to find its theme
-MAX_THEMES = 6
+MAX_THEMES = 5
 MAX_LATEST = 3
 MAX_FIGURES = 3
 MAX_FIGURES_ON_TOPIC = 5
-FACT_CHARS = 190
+FACT_CHARS = 160
 MAX_NAMED = 5
 MAX_OFFICIALS = 2
 SIMILAR = 0.5  # word-set overlap above which two lines say the same thing
@@ -165,12 +165,11 @@ def summarize(query: str, passages_of: Callable[[set[str]], list[Passage]], arti
             article.sentences = [s for s in article.sentences if _holds(s.passage.text, words)] or article.sentences
     counted = [a.info for a in read if a.own] if topic_label else (chosen or mentioning)
     citations = _Citations()
-    lines = [_overview(province, counted, read, citations, gazetteer, topic_label)]
+    lines = [_overview(province, counted, read, citations, gazetteer, topic_label), _latest_line(read, citations)]
     used: list[set[str]] = []
     if topic_label is None:
         lines += _theme_lines(read, citations, used)
     lines += _figure_lines(read, citations, used, MAX_FIGURES_ON_TOPIC if topic_label else MAX_FIGURES)
-    lines.append(_latest_line(read, citations))
     lines.append(_named_line(read, citations))
     lines.append(_officials_line(read, citations))
     text = _fit([line for line in lines if line], MAX_SUMMARY_CHARS)
