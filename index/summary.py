@@ -32,7 +32,7 @@ from .themes import Theme, ThemeLexicon, default_themes
 
 MAX_SUMMARY_CHARS = 1500
 # The newest articles of a province read for one digest (and of those only mentioning it): bounds its cost
-# on a big corpus. Counts and dates cover all of them.
+# on a big corpus. The article count and dates cover all of them; themes and topics the newest, and say so.
 MAX_READ_ARTICLES = 300
 MAX_READ_MENTIONING = 60
 THEME_SENTENCES = 12  # sentences of an article read, with its title, to find its theme
@@ -287,6 +287,8 @@ def _overview(province: str, articles: list[ArticleInfo], read: list[_Article], 
     # Cited by the newest and the oldest article read that speak of the place: the two ends of the range.
     speaking = [a.sentences[0].passage for a in read if a.sentences and a.own] or \
         [a.sentences[0].passage for a in read if a.sentences]
+    if not topic and len(articles) > len([a for a in read if a.own]):
+        text += " " + message("summary_newest_read", count=len([a for a in read if a.own]))
     marks = "".join(citations.cite(p) for p in {p.node_id: p for p in speaking[:1] + speaking[-1:]}.values())
     return f"{text}. {marks}".strip()
 

@@ -16,6 +16,15 @@ SUMMARY_GOLD = DATA / "seed_summaries.jsonl"
 XQUAD_SAMPLE = DATA / "xquad_sample"
 
 
+def pytest_configure(config):
+    """No HOIDAP_ variable of the developer's shell reaches the session-scoped engines either (they are built
+    before any function-scoped fixture runs)."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("HOIDAP_")]:
+        del os.environ[name]
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     """Every test starts with no HOIDAP_ variables and no .env from the developer's checkout."""
