@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
+from .models import Passage
+
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -19,6 +21,12 @@ class ArticleInfo:
     source: str | None
     province: str | None
     provinces: tuple[str, ...]
+
+    @classmethod
+    def of(cls, passage: Passage) -> "ArticleInfo":
+        """The article a passage belongs to, as its metadata describes it."""
+        return cls(passage.article_id, passage.doc_id, passage.title, passage.date, passage.source, passage.province,
+                   passage.provinces)
 
 
 class Catalog:

@@ -98,13 +98,8 @@ class Engine:
 
     def _snapshot(self) -> Snapshot | None:
         """The newest snapshot; the one already open when it is still the newest (its caches stay warm)."""
-        newest = latest_snapshot(self.settings.data_dir, self._recipe)
-        opened = self._opened_snapshot
-        if newest is not None and opened is not None and newest.folder == opened.folder:
-            newest.close()
-            return opened
-        self._opened_snapshot = newest
-        return newest
+        self._opened_snapshot = latest_snapshot(self.settings.data_dir, self._recipe, self._opened_snapshot)
+        return self._opened_snapshot
 
     def _current(self) -> tuple[HybridRetriever, Catalog]:
         loaded = self._loaded

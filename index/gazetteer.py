@@ -183,16 +183,21 @@ def _name_regex(name: str) -> str:
     return re.escape(fold_diacritics(name)).replace(r"\ ", r"\s+")
 
 
+def _written_names(province: Province) -> set[str]:
+    """How an article names a province: its name, its aliases, and its name without "TP"/"Tỉnh" — except
+    the bare "Hồ Chí Minh", which in news is usually the president: the city needs its prefix."""
+    names = {province.name, *province.aliases}
+    if province.name != "TP Hồ Chí Minh":
+        names.add(_strip_prefix(province.name))
+    return names
+
+
 @lru_cache(maxsize=4)
 def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, str, str | None, str]]:
     """(pattern, province, district or None, needle), longest names first."""
     patterns = []
     for province in gazetteer.provinces:
-        names = {province.name, *province.aliases}
-        # The bare "Hồ Chí Minh" in news is usually the president; the city needs its prefix.
-        if province.name != "TP Hồ Chí Minh":
-            names.add(_strip_prefix(province.name))
-        for name in names:
+        for name in _written_names(province):
             source = f"{_name_regex(name)}|{_name_regex(name.upper())}"
             patterns.append((len(name), rf"(?<!\w)(?:{source})(?!\w)", province.name, None, _needle(name)))
         for district in province.districts:
@@ -209,14 +214,10 @@ def _names_pattern(gazetteer: Gazetteer) -> tuple[re.Pattern, dict[str, str]]:
     province), longest first; and each folded name's province."""
     by_name: dict[str, str] = {}
     for province in gazetteer.provinces:
-        names = {province.name, *province.aliases}
-        if province.name != "TP Hồ Chí Minh":  # as in _compile_article_patterns: the bare name is the president
-            names.add(_strip_prefix(province.name))
-        for name in names:
+        for name in _written_names(province):
             by_name.setdefault(_key(name), province.name)
     sources = []
-    for name in sorted({n for p in gazetteer.provinces for n in (p.name, *p.aliases, _strip_prefix(p.name))
-                        if _key(n) in by_name}, key=len, reverse=True):
+    for name in sorted({n for p in gazetteer.provinces for n in _written_names(p)}, key=len, reverse=True):
         sources += [_name_regex(name), _name_regex(name.upper())]
     return re.compile(r"(?<!\w)(?:" + "|".join(sources) + r")(?!\w)"), by_name
 

@@ -24,6 +24,15 @@ def keyword_tokens(text: str, glossary: Glossary) -> list[str]:
     return syllables + bigrams(syllables) + concepts + expansion_words
 
 
+# bm25s's defaults (method "lucene"): the layer above a snapshot is scored with the same formula.
+K1, B = 1.5, 0.75
+
+
+def _idf(size: int, df: int) -> float:
+    """Smoothed inverse document frequency (bm25s's "lucene" idf); unseen tokens weigh the most."""
+    return math.log(1 + (size - df + 0.5) / (df + 0.5))
+
+
 def top_scores(scores: np.ndarray, k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
     """The k best (row, score) with a positive score among `searchable` rows, best first; a partial sort."""
     if searchable is not None:
@@ -53,9 +62,7 @@ class KeywordIndex:
         self._vocabulary = set(self._document_frequency)
 
     def idf(self, token: str) -> float:
-        """Smoothed inverse document frequency; unseen tokens weigh the most."""
-        df = self._document_frequency.get(token, 0)
-        return math.log(1 + (self._size - df + 0.5) / (df + 0.5))
+        return _idf(self._size, self._document_frequency.get(token, 0))
 
     def knows(self, token: str) -> bool:
         return token in self._vocabulary
@@ -66,14 +73,6 @@ class KeywordIndex:
         if not known or not self._size:
             return []
         return top_scores(self._bm25.get_scores(known), k, searchable)
-
-
-# bm25s's defaults (method "lucene"): the layer above a snapshot is scored with the same formula.
-K1, B = 1.5, 0.75
-
-
-def _idf(size: int, df: int) -> float:
-    return math.log(1 + (size - df + 0.5) / (df + 0.5))
 
 
 class LayeredKeywordIndex:
@@ -118,8 +117,7 @@ class LayeredKeywordIndex:
         """(row, BM25 score), best first, only rows that share a token (and are `searchable`)."""
         self._lookup(query_tokens)
         ids = [self._known[t][0] for t in query_tokens if self._known.get(t)]
-        base = self._snapshot.scores(ids) if ids else np.zeros(self._snapshot.size, dtype=np.float32)
-        base = np.where(self._hidden, 0.0, base)
+        base = np.where(self._hidden, 0.0, self._snapshot.scores(ids))
         layer = np.zeros(len(self._layer), dtype=np.float32)
         if self._layer:
             norm = K1 * ((1 - B) + B * self._layer_lengths / max(self._snapshot.average_length, 1e-9))
@@ -127,8 +125,7 @@ class LayeredKeywordIndex:
                 rows = self._postings.get(token)
                 if not rows:
                     continue
-                saved = self._known.get(token)
-                weight = _idf(self._snapshot.size, (saved[1] if saved else 0) + self._layer_frequency[token])
+                weight = _idf(self._snapshot.size, self._frequency(token))
                 tf = np.array([self._layer[r][token] for r in rows], dtype=np.float32)
                 layer[rows] += weight * tf / (norm[rows] + tf)
         return top_scores(np.concatenate([base, layer]), k, searchable)

@@ -26,6 +26,11 @@ class Article:
         return "\n".join(self.paragraphs)
 
 
+def split_provinces(joined: str) -> tuple[str, ...]:
+    """Provinces as stored ('Bình Dương|Hà Nội': Chroma and SQLite keep strings) -> a tuple."""
+    return tuple(p for p in joined.split("|") if p)
+
+
 @dataclass(frozen=True)
 class Passage:
     """One indexed sentence with its neighbours and its article's metadata."""
@@ -48,7 +53,7 @@ class Passage:
         return cls(node_id=passage_id, doc_id=meta["doc_id"], article_id=meta["article_id"],
                    title=meta.get("title", ""), date=meta.get("date") or None, source=meta.get("source") or None,
                    province=meta.get("province") or None,
-                   provinces=tuple(p for p in meta.get("provinces", "").split("|") if p),
+                   provinces=split_provinces(meta.get("provinces", "")),
                    text=text, window=meta.get("window", text), position=int(meta.get("position", 0)))
 
 

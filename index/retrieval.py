@@ -140,19 +140,14 @@ class HybridRetriever:
         dense_by_index: dict[int, float] = {}
         dense_rank: dict[int, int] = {}
         keyword_rank: dict[int, int] = {}
-        rows = self.passages.rows_of_ids([passage_id for passage_id, _ in dense_hits])
-        for rank, (passage_id, similarity) in enumerate(dense_hits):
-            index = rows.get(passage_id)
-            if index is not None:
-                fused[index] += 1.0 / (RRF_K + rank)
-                dense_by_index[index] = similarity
-                dense_rank[index] = rank
+        for rank, (index, similarity) in enumerate(dense_hits):
+            fused[index] += 1.0 / (RRF_K + rank)
+            dense_by_index[index] = similarity
+            dense_rank[index] = rank
         for rank, (index, _) in enumerate(keyword_hits):
             fused[index] += 1.0 / (RRF_K + rank)
             keyword_rank[index] = rank
-        ranked = [i for i in sorted(fused, key=fused.get, reverse=True)
-                  if (allowed_articles is None or self.passages[i].article_id in allowed_articles)
-                  and self.passages[i].article_id not in excluded_articles][:k]
+        ranked = [i for i in sorted(fused, key=fused.get, reverse=True) if searchable is None or searchable[i]][:k]
         missing = [self.passages[i].node_id for i in ranked if i not in dense_by_index]
         if missing and query_embedding is not None:
             vectors = self._store.embeddings(missing)
@@ -165,21 +160,26 @@ class HybridRetriever:
                 for fused_rank, i in enumerate(ranked)]
 
     def _dense_hits(self, query_embedding: list[float] | None, pool: int, allowed_articles: set[str] | None,
-                    searchable: np.ndarray | None) -> list[tuple[str, float]]:
-        """The nearest passages, within the allowed articles when given. Chroma filters a query by article
-        slowly when the list is long (a big city's thousands of articles: 125 ms at 200,000 passages), so a
-        province holding a fair share of the corpus is searched unfiltered, deep enough to keep `pool` of its
-        own, and the others dropped."""
+                    searchable: np.ndarray | None) -> list[tuple[int, float]]:
+        """(row, cosine similarity) of the nearest visible passages, within the allowed articles when given.
+        Chroma filters a query by article slowly when the list is long (a big city's thousands of articles:
+        125 ms at 200,000 passages), so a province holding a fair share of the corpus is searched unfiltered,
+        deep enough to keep `pool` of its own, and the others dropped."""
         if query_embedding is None:
             return []
         if allowed_articles is None:
-            return self._store.nearest(query_embedding, pool)
-        share = float(searchable.sum()) / max(len(searchable), 1)
-        if share < WIDE_PROVINCE_SHARE:
-            return self._store.nearest(query_embedding, pool, allowed_articles)
-        hits = self._store.nearest(query_embedding, min(int(2 * pool / share), len(searchable)))
+            hits = self._store.nearest(query_embedding, pool)
+        else:
+            share = float(searchable.sum()) / max(len(searchable), 1)
+            if share < WIDE_PROVINCE_SHARE:
+                hits = self._store.nearest(query_embedding, pool, allowed_articles)
+            else:
+                hits = self._store.nearest(query_embedding, min(int(2 * pool / share), len(searchable)))
         rows = self.passages.rows_of_ids([passage_id for passage_id, _ in hits])
-        return [(i, s) for i, s in hits if i in rows and searchable[rows[i]]][:pool]
+        found = [(rows[i], s) for i, s in hits if i in rows]  # passages of uncommitted versions are not visible
+        if allowed_articles is not None:
+            found = [(row, s) for row, s in found if searchable[row]][:pool]
+        return found
 
     def neighbour(self, passage: Passage, step: int) -> Passage | None:
         """The sentence `step` places before (-1) or after (+1) this one in its article."""

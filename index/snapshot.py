@@ -35,7 +35,7 @@ from .catalog import ArticleInfo
 from . import glossary as glossary_module, text as text_module
 from .glossary import Glossary
 from .keyword import B, K1, context_text, keyword_tokens
-from .models import Passage
+from .models import Passage, split_provinces
 from .spelling import spelling_counts
 from .store import PassageStore
 
@@ -109,8 +109,7 @@ class Snapshot:
         self.size = int(meta["size"])
         self.average_length = float(meta["average_length"])
         self.articles = [
-            ArticleRows(ArticleInfo(a, d, t, dt or None, s or None, p or None, tuple(x for x in ps.split("|") if x)),
-                        v, start, stop)
+            ArticleRows(ArticleInfo(a, d, t, dt or None, s or None, p or None, split_provinces(ps)), v, start, stop)
             for a, d, v, t, dt, s, p, ps, start, stop in self._rows(
                 "SELECT article_id, doc_id, version, title, date, source, province, provinces, start, stop FROM article "
                 "ORDER BY start")]
@@ -135,17 +134,16 @@ class Snapshot:
         return [_passage_of(r) for r in self._rows(
             f"SELECT {_PASSAGE_COLUMNS} FROM passage WHERE row >= ? AND row < ? ORDER BY row", (start, stop))]
 
-    def row_of_id(self, node_id: str) -> int | None:
-        found = self._rows("SELECT row FROM passage WHERE node_id = ?", (node_id,))
-        return found[0][0] if found else None
+    def _rows_in(self, sql: str, values: list) -> list[tuple]:
+        """`sql` with its `{marks}` bound to `values`, a few hundred at a time (SQLite's parameter limit)."""
+        rows: list[tuple] = []
+        for start in range(0, len(values), _PARAMETERS):
+            chunk = values[start:start + _PARAMETERS]
+            rows += self._rows(sql.format(marks=",".join("?" * len(chunk))), chunk)
+        return rows
 
     def rows_of_ids(self, node_ids: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for start in range(0, len(node_ids), _PARAMETERS):
-            chunk = node_ids[start:start + _PARAMETERS]
-            marks = ",".join("?" * len(chunk))
-            found.update(self._rows(f"SELECT node_id, row FROM passage WHERE node_id IN ({marks})", chunk))
-        return found
+        return dict(self._rows_in("SELECT node_id, row FROM passage WHERE node_id IN ({marks})", node_ids))
 
     def row_at(self, article_id: str, position: int) -> int | None:
         found = self._rows("SELECT row FROM passage WHERE article_id = ? AND position = ?", (article_id, position))
@@ -153,14 +151,8 @@ class Snapshot:
 
     def vocabulary(self, tokens: Iterable[str]) -> dict[str, tuple[int, int]]:
         """token -> (id, document frequency) for the tokens the snapshot knows."""
-        unique = list(dict.fromkeys(tokens))
-        found: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(unique), _PARAMETERS):
-            chunk = unique[start:start + _PARAMETERS]
-            marks = ",".join("?" * len(chunk))
-            found.update((t, (i, df)) for t, i, df in self._rows(
-                f"SELECT token, id, df FROM vocabulary WHERE token IN ({marks})", chunk))
-        return found
+        return {t: (i, df) for t, i, df in self._rows_in(
+            "SELECT token, id, df FROM vocabulary WHERE token IN ({marks})", list(dict.fromkeys(tokens)))}
 
     def scores(self, token_ids: list[int]) -> np.ndarray:
         """BM25 score of every row for these token ids (repeats count again, as in bm25s)."""
@@ -184,7 +176,7 @@ def _passage_of(r: tuple) -> Passage:
     node_id, doc_id, article_id, title, date, source, province, provinces, text, window, position = r
     return Passage(node_id=node_id, doc_id=doc_id, article_id=article_id, title=title, date=date or None,
                    source=source or None, province=province or None,
-                   provinces=tuple(p for p in provinces.split("|") if p), text=text, window=window,
+                   provinces=split_provinces(provinces), text=text, window=window,
                    position=position)
 
 
@@ -192,12 +184,15 @@ def snapshot_root(data_dir: Path) -> Path:
     return data_dir / FOLDER
 
 
-def latest_snapshot(data_dir: Path, wanted_recipe: str) -> Snapshot | None:
-    """The newest whole snapshot made with this recipe; None when there is none (or it cannot be read)."""
+def latest_snapshot(data_dir: Path, wanted_recipe: str, opened: Snapshot | None = None) -> Snapshot | None:
+    """The newest whole snapshot made with this recipe; None when there is none (or it cannot be read).
+    `opened` (one made with this recipe) is returned as it is when it is still the newest: not read again."""
     root = snapshot_root(data_dir)
     if not root.is_dir():
         return None
     for folder in sorted((f for f in root.iterdir() if f.is_dir() and not f.name.startswith("tmp")), reverse=True):
+        if opened is not None and folder == opened.folder:
+            return opened
         try:
             snapshot = Snapshot(folder)
         except (sqlite3.Error, OSError, KeyError, ValueError) as error:
@@ -342,7 +337,7 @@ class _Writer:
         for item in batch:
             p = item.passage
             if not self.articles or self.articles[-1][0].article_id != p.article_id or self.articles[-1][3] != self.row:
-                info = ArticleInfo(p.article_id, p.doc_id, p.title, p.date, p.source, p.province, p.provinces)
+                info = ArticleInfo.of(p)
                 self.articles.append((info, item.version, self.row, self.row))
             rows.append((self.row, p.node_id, p.doc_id, p.article_id, p.title, p.date or "", p.source or "",
                          p.province or "", "|".join(p.provinces), p.text, p.window, p.position, item.version))

@@ -36,7 +36,7 @@ class IndexView:
         start = 0
         for i, p in enumerate(self.layer):
             if i + 1 == len(self.layer) or self.layer[i + 1].article_id != p.article_id:
-                info = ArticleInfo(p.article_id, p.doc_id, p.title, p.date, p.source, p.province, p.provinces)
+                info = ArticleInfo.of(p)
                 self._articles[p.article_id] = (info, range(self.offset + start, self.offset + i + 1))
                 start = i + 1
         self._visible_count = self.offset - int(self.hidden.sum()) + len(self.layer)
