@@ -8,10 +8,11 @@ Usage:
     news=../shared/eval/news_dev.jsonl@/tmp/news_data
 
 Every question is asked twice: as it is, and with its source articles (and their near-duplicate copies)
-left out of the search, which must then be refused (deletion unanswerables). Two logistic regressions
+left out of the search, which must then be refused (deletion unanswerables). Three logistic regressions
 (scikit-learn) are fitted: the sentence model on the candidates of the answerable questions (label: the
-sentence holds every fact group), then the confidence model on each question's best
-candidate under out-of-fold sentence scores (label: the answer given would be right). Cross-validation is
+sentence holds every fact group); the join model on the neighbours of each question's best candidate under
+out-of-fold sentence scores (label: the sentence alone misses a fact group that it and the neighbour hold);
+then the confidence model on each question's best candidate (label: the quote given would be right). Cross-validation is
 grouped by source article, so a question is never scored by a model that saw its article. The refusal
 threshold for each risk is read off the cross-validated risk-coverage curve. The file keeps the data
 hashes, the in-sample and cross-validated scores, and the coefficients.
@@ -38,11 +39,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from index import Engine, load_settings  # noqa: E402
-from index.answering import compose  # noqa: E402
+from index.answering import MAX_ANSWER_CHARS  # noqa: E402
+from index.quoting import JOIN_FEATURES, focus, join_rows, neighbours  # noqa: E402
 from index.evaluation import facts_present, load_gold  # noqa: E402
 from index.features import FEATURES  # noqa: E402
-from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row  # noqa: E402
-from index.selection_metrics import risk_coverage, selective_metrics  # noqa: E402
+from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
+                            novelty_of)
+from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
 
 FOLDS = 5
 # Regularisation strengths tried for each model; the one with the best grouped-CV log-loss is kept.
@@ -60,8 +63,10 @@ class Asked:
     group: str
     question_kind: str
     features: np.ndarray
-    hits: np.ndarray  # per candidate: the quote built from it (with a neighbour, see compose) holds every fact
     sentence_hits: np.ndarray  # per candidate: the sentence alone holds every fact group
+    alone_hits: np.ndarray  # per candidate: its quote without a neighbour (trimmed to the budget) holds them
+    # per candidate: its neighbours as (candidate index or None, static join features, the pair holds the facts)
+    options: list[list[tuple[int | None, tuple[float, ...], bool]]]
 
 
 def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
@@ -81,14 +86,22 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
             if allowed is not None and not allowed:
                 continue  # refused before any candidate is scored: nothing to learn
             seen = engine.describe(text, retriever, allowed, excluded)
-            hits = np.asarray([bool(item.answer_facts) and facts_present(
-                compose(seen.question, seen.terms, c.passage, retriever)[0], item.answer_facts)
-                for c in seen.candidates], dtype=bool)
-            sentence_hits = np.asarray([bool(item.answer_facts) and facts_present(c.passage.text, item.answer_facts)
-                                        for c in seen.candidates], dtype=bool)
+
+            def holds(quote: str) -> bool:
+                return bool(item.answer_facts) and facts_present(quote, item.answer_facts)
+            candidate_of = {c.passage.node_id: i for i, c in enumerate(seen.candidates)}
+            options = []
+            for c in seen.candidates:
+                found = neighbours(seen.question, seen.terms, c.passage, retriever, candidate_of)
+                options.append([(n.candidate, n.static, holds(" ".join(p.text for p in sorted(
+                    (n.passage, c.passage), key=lambda p: p.position)))) for n in found])
             asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode == "with",
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
-                               seen.question.kind, seen.features, hits, sentence_hits))
+                               seen.question.kind, seen.features,
+                               np.asarray([holds(c.passage.text) for c in seen.candidates], dtype=bool),
+                               np.asarray([holds(focus(c.passage.text, seen.terms, MAX_ANSWER_CHARS))
+                                           for c in seen.candidates], dtype=bool),
+                               options))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     return asked
@@ -143,19 +156,100 @@ def _choose_c(rows, labels, groups, weights, names) -> float:
     return min(losses, key=losses.get)
 
 
-def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel]) -> tuple[np.ndarray, np.ndarray]:
-    """Confidence-model rows: each asking's best candidate under the sentence model of its fold."""
-    rows, correct = [], []
+def _join_rows(a: Asked, probabilities: np.ndarray, best: int) -> np.ndarray:
+    return join_rows([(candidate, static) for candidate, static, _ in a.options[best]], probabilities, best,
+                     novelty_of(a.features, best))
+
+
+def _join_data(asked: list[Asked], sentence_models: dict[str, LinearModel]):
+    """Join-model rows: the neighbours of each answerable asking's best candidate. Label: the sentence
+    alone misses a fact group that it and this neighbour hold. Rows, labels, groups, weights."""
+    rows, labels, groups, weights = [], [], [], []
+    training = [a for a in asked if a.answerable and len(a.features)]
+    share = _dataset_weights(training)
+    for a in training:
+        probabilities = sentence_models[a.group].probability(a.features)
+        best = int(np.argmax(probabilities))
+        if not a.options[best]:
+            continue
+        rows.append(_join_rows(a, probabilities, best))
+        for _, _, pair_holds in a.options[best]:
+            labels.append(int(pair_holds and not a.alone_hits[best]))
+            groups.append(a.group)
+            weights.append(share[a.dataset])
+    return np.vstack(rows), np.asarray(labels), np.asarray(groups), np.asarray(weights, dtype=float)
+
+
+@dataclass(frozen=True)
+class Joiner:
+    """A fold's join model and the cut it joins at (the fitted base rate: see Selector.join_at)."""
+    model: LinearModel
+    join_at: float
+
+    def need(self, a: Asked, probabilities: np.ndarray, best: int) -> np.ndarray:
+        return self.model.probability(_join_rows(a, probabilities, best)) if a.options[best] else np.zeros(0)
+
+
+def quote_holds(a: Asked, probabilities: np.ndarray, best: int, joiner: Joiner) -> tuple[bool, bool, float]:
+    """Whether the quote the engine would give for candidate `best` holds every fact, whether a neighbour
+    joined it, and the join model's highest need (see Selector)."""
+    need = joiner.need(a, probabilities, best)
+    if len(need) and need.max() >= joiner.join_at:
+        return bool(a.options[best][int(np.argmax(need))][2]), True, float(need.max())
+    return bool(a.alone_hits[best]), False, float(need.max(initial=0.0))
+
+
+def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
+               joiners: dict[str, Joiner]) -> tuple[list, np.ndarray, list[bool]]:
+    """Confidence-model rows: each asking's best candidate under the sentence model of its fold, whether
+    the quote given would be right, and whether a neighbour joined it."""
+    rows, correct, joined = [], [], []
     for a in asked:
         if not len(a.features):
             rows.append(None)
             correct.append(False)
+            joined.append(False)
             continue
         probabilities = sentence_models[a.group].probability(a.features)
         best = int(np.argmax(probabilities))
-        rows.append(confidence_row(probabilities, a.features, best, a.question_kind))
-        correct.append(bool(a.hits[best]))  # a right fact quoted from another article still counts as right
-    return rows, np.asarray(correct)
+        # A right fact quoted from another article still counts as right.
+        holds, was_joined, need = quote_holds(a, probabilities, best, joiners[a.group])
+        rows.append(confidence_row(probabilities, a.features, best, a.question_kind, need, joiners[a.group].join_at))
+        correct.append(holds)
+        joined.append(was_joined)
+    return rows, np.asarray(correct), joined
+
+
+def _confidence_stage(asked: list[Asked], fold_of: dict[str, int], sentence_cv: dict[str, LinearModel],
+                      in_sample: dict[str, LinearModel], join_cv_models: dict[str, LinearModel],
+                      full_join: LinearModel, join_at: float) -> dict:
+    """The confidence model for one join cut: fitted on cross-validated rows, and the confidence and
+    correctness of every asking, cross-validated and in-sample."""
+    joiners_cv = {g: Joiner(model, join_at) for g, model in join_cv_models.items()}
+    qrows_cv, correct_cv, joined_cv = _questions(asked, sentence_cv, joiners_cv)
+    usable = [i for i, r in enumerate(qrows_cv) if r is not None]
+    x_cv = np.vstack([qrows_cv[i] for i in usable])
+    y_cv = correct_cv[usable].astype(int)
+    g_cv = np.asarray([asked[i].group for i in usable])
+    share = _dataset_weights([asked[i] for i in usable])
+    w_cv = np.asarray([share[asked[i].dataset] for i in usable])
+    c_confidence = _choose_c(x_cv, y_cv, g_cv, w_cv, CONFIDENCE_FEATURES)
+    confidence_model = _standardised_fit(x_cv, y_cv, w_cv, c_confidence, CONFIDENCE_FEATURES)
+    # Cross-validated confidence: the confidence model of each fold, on out-of-fold sentence scores.
+    confidence_cv = np.zeros(len(asked))
+    for fold in range(FOLDS):
+        train = np.asarray([fold_of[g] != fold for g in g_cv])
+        model = _standardised_fit(x_cv[train], y_cv[train], w_cv[train], c_confidence, CONFIDENCE_FEATURES)
+        for position, i in enumerate(usable):
+            if fold_of[asked[i].group] == fold:
+                confidence_cv[i] = model.probability(x_cv[position][None, :])[0]
+    qrows_in, correct_in, joined_in = _questions(asked, in_sample, {g: Joiner(full_join, join_at) for g in in_sample})
+    confidence_in = np.zeros(len(asked))
+    for i, row in enumerate(qrows_in):
+        if row is not None:
+            confidence_in[i] = confidence_model.probability(row[None, :])[0]
+    return {"model": confidence_model, "C": c_confidence, "confidence_cv": confidence_cv, "correct_cv": correct_cv,
+            "joined_cv": joined_cv, "confidence_in": confidence_in, "correct_in": correct_in, "joined_in": joined_in}
 
 
 def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str, set[str]] | None = None) -> dict:
@@ -175,54 +269,58 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
                 sentence_cv[g] = model
     in_sample = {g: full_sentence for g in groups_all}
 
-    def confidence_data(models):
-        qrows, correct = _questions(asked, models)
-        usable = [i for i, r in enumerate(qrows) if r is not None]
-        return qrows, correct, usable
-
-    qrows_cv, correct_cv, usable = confidence_data(sentence_cv)
-    x_cv = np.vstack([qrows_cv[i] for i in usable])
-    y_cv = correct_cv[usable].astype(int)
-    g_cv = np.asarray([asked[i].group for i in usable])
-    share = _dataset_weights([asked[i] for i in usable])
-    w_cv = np.asarray([share[asked[i].dataset] for i in usable])
-    c_confidence = _choose_c(x_cv, y_cv, g_cv, w_cv, CONFIDENCE_FEATURES)
-    confidence_model = _standardised_fit(x_cv, y_cv, w_cv, c_confidence, CONFIDENCE_FEATURES)
-    # Cross-validated confidence: the confidence model of each fold, on out-of-fold sentence scores.
-    confidence_cv = np.zeros(len(asked))
+    # The join model learns from out-of-fold sentence scores, as it will meet them on unseen questions.
+    j_rows, j_labels, j_groups, j_weights = _join_data(asked, sentence_cv)
+    c_join = _choose_c(j_rows, j_labels, j_groups, j_weights, JOIN_FEATURES)
+    full_join = _standardised_fit(j_rows, j_labels, j_weights, c_join, JOIN_FEATURES)
+    join_cv_models = {}
     for fold in range(FOLDS):
-        train = np.asarray([fold_of[g] != fold for g in g_cv])
-        model = _standardised_fit(x_cv[train], y_cv[train], w_cv[train], c_confidence, CONFIDENCE_FEATURES)
-        for position, i in enumerate(usable):
-            if fold_of[asked[i].group] == fold:
-                confidence_cv[i] = model.probability(x_cv[position][None, :])[0]
-    qrows_in, correct_in, usable_in = confidence_data(in_sample)
-    confidence_in = np.zeros(len(asked))
-    for i in usable_in:
-        confidence_in[i] = confidence_model.probability(qrows_in[i][None, :])[0]
+        train = np.asarray([fold_of[g] != fold for g in j_groups])
+        model = _standardised_fit(j_rows[train], j_labels[train], j_weights[train], c_join, JOIN_FEATURES)
+        for g in groups_all:
+            if fold_of[g] == fold:
+                join_cv_models[g] = model
+    # Where to cut the join model's need is chosen by the cross-validated risk-coverage of the whole answer:
+    # at even odds, at the base rate of needed neighbours, or always (whenever the pair fits the budget).
+    base_rate = float((j_labels * j_weights).sum() / j_weights.sum())
+    pooled = [i for i, a in enumerate(asked) if pool == "all" or a.mode == "with"]
+    balance = _dataset_weights([asked[i] for i in pooled])
+    tried = {}
+    for join_at in (0.5, base_rate, 0.0):
+        stage = _confidence_stage(asked, fold_of, sentence_cv, in_sample, join_cv_models, full_join, join_at)
+        curve = risk_coverage(stage["confidence_cv"][pooled], stage["correct_cv"][pooled],
+                              [balance[asked[i].dataset] for i in pooled])
+        tried[round(join_at, 5)] = (aurc(curve), curve, stage)
+    join_at = min(tried, key=lambda cut: tried[cut][0])
+    _, curve, stage = tried[join_at]
+    confidence_cv, correct_cv, joined_cv = stage["confidence_cv"], stage["correct_cv"], stage["joined_cv"]
+    confidence_in, correct_in, joined_in = stage["confidence_in"], stage["correct_in"], stage["joined_in"]
+    confidence_model, c_confidence = stage["model"], stage["C"]
 
     # The threshold is read off the questions as asked (the dev sets' own mix of answerable questions and
     # near-misses); the deletion askings are scored against it, not used to set it, unless --pool all.
     # Each set weighs the same here too: the 624 Wikipedia questions, whose gold spans are translations
     # that a correct quote sometimes words differently, must not set the threshold for the news alone.
-    pooled = [i for i, a in enumerate(asked) if pool == "all" or a.mode == "with"]
-    balance = _dataset_weights([asked[i] for i in pooled])
-    curve = risk_coverage(confidence_cv[pooled], correct_cv[pooled], [balance[asked[i].dataset] for i in pooled])
     threshold = min([t for t, r, _ in curve if r <= risk], default=1.01)
     report = {}
-    for label, confidence, correct in (("cross_validated", confidence_cv, correct_cv),
-                                       ("in_sample", confidence_in, correct_in)):
+    for label, confidence, correct, joined in (("cross_validated", confidence_cv, correct_cv, joined_cv),
+                                               ("in_sample", confidence_in, correct_in, joined_in)):
         report[label] = {}
-        for dataset in sorted({a.dataset for a in asked}):
-            index = [i for i, a in enumerate(asked) if a.dataset == dataset]
-            report[label][dataset] = selective_metrics(
-                [asked[i] for i in index], confidence[index], correct[index], threshold)
-        for name, ids in (samples or {}).items():
-            index = [i for i, a in enumerate(asked) if a.item_id in ids]
+        subsets = [(d, [i for i, a in enumerate(asked) if a.dataset == d])
+                   for d in sorted({a.dataset for a in asked})]
+        subsets += [(name, [i for i, a in enumerate(asked) if a.item_id in ids])
+                    for name, ids in (samples or {}).items()]
+        for name, index in subsets:
             report[label][name] = selective_metrics(
                 [asked[i] for i in index], confidence[index], correct[index], threshold)
+            # Ranking and quoting alone, before any refusal: the best quote of each answerable question.
+            answerable = [i for i in index if asked[i].answerable]
+            for key, values in (("best_quote_holds", correct), ("quotes_joined", np.asarray(joined))):
+                report[label][name][key] = round(float(np.mean(values[answerable])), 3) if answerable else None
     return {
         "sentence_model": {**full_sentence.to_json(), "C": c_sentence},
+        "join_model": {**full_join.to_json(), "C": c_join, "join_at": join_at,
+                       "join_at_tried": {str(cut): round(area, 4) for cut, (area, _, _) in tried.items()}},
         "confidence_model": {**confidence_model.to_json(), "C": c_confidence},
         "risk_coverage": [[round(t, 5), round(r, 5), round(c, 5)] for t, r, c in curve],
         "report": {"risk": risk, "threshold": round(threshold, 5), "threshold_pool": pool, **report},

@@ -1,12 +1,10 @@
-"""Extractive answers: what a question asks for, whether a sentence holds it, and the quote that answers."""
+"""Extractive answers: what a question asks for, and whether a sentence holds it (quoting.py quotes it)."""
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 from .keyword import KeywordIndex
 from .question import Question, person_names, proper_noun_runs
-from .models import Passage
-from .retrieval import HybridRetriever
 from .text import bigrams, fold_diacritics, folded_words, words
 
 MAX_ANSWER_CHARS = 600
@@ -172,73 +170,3 @@ def type_fit(question: Question, sentence: str) -> float:
         places = [p for p in _PLACE.findall(sentence) if fold_diacritics(p).lower() not in asked]
         return 1.0 if places else 0.3
     return 1.0
-
-
-def focus(sentence: str, terms: dict[str, float], budget: int) -> str:
-    """The sentence itself, or the run of its clauses that best covers the question within the budget."""
-    if len(sentence) <= budget:
-        return sentence
-    clauses = re.split(r"(?<=[;,:])\s+", sentence)
-    weights = []
-    for clause in clauses:
-        tokens = folded_words(clause)
-        present = set(tokens) | set(bigrams(tokens))
-        weights.append(sum(w for t, w in terms.items() if t in present))
-    best_text, best_weight = clauses[0][:budget], -1.0
-    for start in range(len(clauses)):
-        length, weight = -1, 0.0
-        for end in range(start, len(clauses)):
-            length += len(clauses[end]) + 1
-            if length + 2 > budget:
-                break
-            weight += weights[end]
-            if weight > best_weight:
-                best_weight = weight
-                best_text = " ".join(clauses[start:end + 1])
-    prefix = "" if sentence.startswith(best_text) else "…"
-    suffix = "" if sentence.endswith(best_text) else "…"
-    return f"{prefix}{best_text}{suffix}"
-
-
-# Sentence openings that point back to the sentence before for their subject: a pronoun not followed by
-# a name ("Ông cũng mô tả…", but not "Ông Nguyễn Văn A cho biết…"), or "con số này", "điều này"…
-_ANAPHOR = re.compile(r"^\W*(?:Ông|Bà|Anh|Chị|Họ|Nó|Chúng|Đây|Đó|Điều này|Việc này|Con số này|Người này)"
-                      r"(?:\s+(?:ấy|ta|này))?\s+(\w)")
-
-
-def _points_back(sentence: str) -> bool:
-    match = _ANAPHOR.match(sentence)
-    return bool(match) and not match.group(1).isupper()
-
-
-def compose(question: Question, terms: dict[str, float], passage: Passage, retriever: HybridRetriever,
-            budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
-    """The best sentence, with its neighbour when the neighbour carries what the sentence lacks.
-
-    A neighbour joins when it holds the asked type (the figure, the name) that the sentence does not,
-    question terms the sentence leaves out, or, before it, the subject of a sentence that opens by pointing
-    back ("Ông cũng…", "Con số này…").
-    Both must fit the budget; otherwise the sentence alone is quoted, trimmed to its best clauses.
-    """
-    sentence_tokens = retriever.sentence_tokens(retriever.index_of(passage))
-    missing = {t: w for t, w in terms.items() if t not in sentence_tokens}
-    total = sum(terms.values()) or 1.0
-    own_fit = type_fit(question, passage.text) if question.kind != "other" else 1.0
-    best: tuple[float, int, Passage] | None = None
-    for step in (-1, 1):
-        neighbour = retriever.neighbour(passage, step)
-        if neighbour is None or len(neighbour.text) + len(passage.text) + 1 > budget:
-            continue
-        tokens = retriever.sentence_tokens(retriever.index_of(neighbour))
-        gain = sum(w for t, w in missing.items() if t in tokens) / total
-        if question.kind != "other" and type_fit(question, neighbour.text) > own_fit:
-            gain += 1.0
-        if step < 0 and _points_back(passage.text):
-            gain += 1.0  # "Ông cũng mô tả…", "Con số này…": who or what is in the sentence before
-        if gain > 0 and (best is None or gain > best[0]):
-            best = (gain, step, neighbour)
-    if best is None:
-        return focus(passage.text, terms, budget), (passage,)
-    _, step, neighbour = best
-    ordered = (neighbour, passage) if step < 0 else (passage, neighbour)
-    return " ".join(p.text for p in ordered), ordered

@@ -16,7 +16,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from prompts import text as message
 
-from .answering import MAX_ANSWER_CHARS, MAX_LIST_PARTS, compose, question_terms
+from .answering import MAX_ANSWER_CHARS, MAX_LIST_PARTS, question_terms
 from .catalog import Catalog
 from .embeddings import embedding_fingerprint, load_embedding
 from .features import FEATURES, candidate_features
@@ -29,6 +29,7 @@ from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
 from .periods import Period, article_year, article_years, asked_period, other_period, years_in
 from .question import Question, analyse
+from .quoting import Neighbour, neighbours, quote
 from .retrieval import Candidate, HybridRetriever
 from .selector import Selection, Selector, load_selector
 from .settings import Settings
@@ -212,7 +213,8 @@ class Engine:
                  excluded: frozenset[str] = frozenset()) -> Considered:
         """describe(), then the fitted selector's ranking and confidence."""
         seen = self.describe(text, retriever, allowed, excluded)
-        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind))
+        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind,
+                                                            lambda index: self._neighbours(seen, index, retriever)))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
@@ -251,10 +253,11 @@ class Engine:
             return not_found("no passage shares a word with the question")
         chosen = [selection.best]
         if seen.period.recent:
-            chosen = [self._most_recent_answering(seen)]
-        confidence = selection.confidence if chosen[0] == selection.best else self._confidence_of(seen, chosen[0])
+            chosen = [self._most_recent_answering(seen, retriever)]
+        confidence = (selection.confidence if chosen[0] == selection.best
+                      else self._confidence_of(seen, chosen[0], retriever))
         best = seen.candidates[chosen[0]].passage
-        quoted = compose(seen.question, seen.terms, best, retriever)[0]
+        quoted = self._quote(seen, chosen[0], retriever)[0]
         # The quote's own years first (the neighbour may carry them), else the article's.
         elsewhen = other_period(seen.period, years_in(quoted), article_years(best.title, best.date))
         if elsewhen:  # what the corpus says is about other years: say which, sure or not
@@ -264,12 +267,12 @@ class Engine:
             return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
                              withheld=quoted)
         if seen.question.wants_list:
-            chosen += self._more_articles(seen, chosen[0])
+            chosen += self._more_articles(seen, chosen[0], retriever)
         budget = MAX_ANSWER_CHARS // len(chosen) - 6
         pieces, citations = [], []
         for n, index in enumerate(chosen, start=1):
             passage = seen.candidates[index].passage
-            excerpt, quoted_passages = compose(seen.question, seen.terms, passage, retriever, budget)
+            excerpt, quoted_passages = self._quote(seen, index, retriever, budget)
             # "Những tỉnh nào…": the province is the answer, even when the quoted sentence only says "tỉnh".
             if seen.question.asks_province and passage.province and passage.province not in excerpt:
                 excerpt = f"{passage.province}: {excerpt}"
@@ -300,18 +303,32 @@ class Engine:
         return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated",
                       confidence=round(confidence, 4))
 
-    def _confidence_of(self, seen: Considered, index: int) -> float:
-        return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind)
+    @staticmethod
+    def _neighbours(seen: Considered, index: int, retriever: HybridRetriever,
+                    budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
+        candidate_of = {c.passage.node_id: i for i, c in enumerate(seen.candidates)}
+        return neighbours(seen.question, seen.terms, seen.candidates[index].passage, retriever, candidate_of, budget)
 
-    def _most_recent_answering(self, seen: Considered) -> int:
+    def _quote(self, seen: Considered, index: int, retriever: HybridRetriever,
+               budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
+        """Candidate `index`'s sentence, with the neighbour the join model adds, within the budget."""
+        options = self._neighbours(seen, index, retriever, budget)
+        joined = self.selector.neighbour_to_join(options, seen.selection.probabilities, index, seen.features)
+        return quote(seen.candidates[index].passage, joined, seen.terms, budget)
+
+    def _confidence_of(self, seen: Considered, index: int, retriever: HybridRetriever) -> float:
+        return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind,
+                                           self._neighbours(seen, index, retriever))
+
+    def _most_recent_answering(self, seen: Considered, retriever: HybridRetriever) -> int:
         """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article."""
-        sure = [i for i in range(len(seen.candidates)) if self._confidence_of(seen, i) >= self.threshold
+        sure = [i for i in range(len(seen.candidates)) if self._confidence_of(seen, i, retriever) >= self.threshold
                 and article_year(seen.candidates[i].passage.date) is not None]
         if not sure:
             return seen.selection.best
         return max(sure, key=lambda i: (seen.candidates[i].passage.date, seen.selection.probabilities[i]))
 
-    def _more_articles(self, seen: Considered, first: int) -> list[int]:
+    def _more_articles(self, seen: Considered, first: int, retriever: HybridRetriever) -> list[int]:
         """A list question ('những tỉnh nào'): one more sentence per other article, each sure enough alone."""
         order = [int(i) for i in np.argsort(-seen.selection.probabilities)]
         articles = {seen.candidates[first].passage.article_id}
@@ -320,7 +337,7 @@ class Engine:
             article = seen.candidates[i].passage.article_id
             if len(more) + 1 == MAX_LIST_PARTS:
                 break
-            if article not in articles and self._confidence_of(seen, i) >= self.threshold:
+            if article not in articles and self._confidence_of(seen, i, retriever) >= self.threshold:
                 more.append(i)
                 articles.add(article)
         return more

@@ -3,6 +3,8 @@
 Two logistic models fitted by bench/fit_selector.py on the development sets and kept, with the hashes of
 the data and the scores they reached, in index/data/selector.json:
 - the sentence model scores each candidate (FEATURES of index/features.py) as the one holding the answer;
+- the join model says whether a neighbour of the chosen sentence joins the quote (index/quoting.py): the
+  probability that the sentence alone misses the answer that it and the neighbour hold;
 - the confidence model turns the best candidate's score and its lead over the runner-up into the
   probability that the quoted answer is right, calibrated on cross-validated predictions.
 The refusal threshold comes from the same file: the lowest confidence whose answered questions were
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,13 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from .features import FEATURES, KINDS
+from .quoting import JOIN_FEATURES, Neighbour, join_rows
 
 SELECTOR_PATH = Path(__file__).resolve().parent / "data" / "selector.json"
 # What the best candidate's row adds to its score. More of its features made the cross-validated
 # risk-coverage curve worse (the fit report of 2026-11-28): the confidence model stays small.
 _BEST = ("coverage", "context_coverage", "dense")
 CONFIDENCE_FEATURES = ("top", "lead", "top_logit", *(f"best_{name}" for name in _BEST),
-                       *(f"kind_{kind}" for kind in KINDS))
+                       *(f"kind_{kind}" for kind in KINDS), "join_need", "joined")
 
 
 class SelectorFileError(RuntimeError):
@@ -57,9 +61,12 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-self.logit(rows)))
 
 
-def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str) -> np.ndarray:
+def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str, need: float,
+                   join_at: float) -> np.ndarray:
     """What the confidence model reads of one question's ranked candidates.
 
+    `need`: the join model's probability that the best sentence misses the answer a neighbour holds; the
+    quote is then less sure, more so when that neighbour did not join (need under `join_at`).
     The lead over the best sentence of another article was tried beside the lead over any other sentence
     (a news story repeats its figure in title, lead and body): the cross-validated curve got worse."""
     top = float(probabilities[best])
@@ -67,7 +74,13 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
     runner_up = float(others.max()) if others.size else 0.0
     row = features[best]
     return np.asarray([top, top - runner_up, _logit(top),
-                       *(row[FEATURES.index(name)] for name in _BEST), *(float(kind == k) for k in KINDS)])
+                       *(row[FEATURES.index(name)] for name in _BEST), *(float(kind == k) for k in KINDS),
+                       need, float(need >= join_at)])
+
+
+def novelty_of(features: np.ndarray, index: int) -> float:
+    """How much of the sentence the question does not say: an echo of the question has its answer elsewhere."""
+    return float(features[index][FEATURES.index("novel_share")])
 
 
 def _logit(p: float) -> float:
@@ -86,7 +99,12 @@ class Selector:
     def __init__(self, data: dict) -> None:
         self.sentence = LinearModel.from_json(data["sentence_model"])
         self.confidence = LinearModel.from_json(data["confidence_model"])
-        if self.sentence.names != FEATURES or self.confidence.names != CONFIDENCE_FEATURES:
+        self.join = LinearModel.from_json(data["join_model"])
+        # A neighbour joins when the join model rates it more likely needed than the dev sets' neighbours
+        # of best sentences were on average (its likelihood ratio over 1): the fitted base rate, kept with it.
+        self.join_at = float(data["join_model"]["join_at"])
+        if (self.sentence.names != FEATURES or self.confidence.names != CONFIDENCE_FEATURES
+                or self.join.names != JOIN_FEATURES):
             raise SelectorFileError(
                 f"{SELECTOR_PATH} was fitted on other features than this code computes; "
                 "refit it with: python bench/fit_selector.py")
@@ -94,17 +112,41 @@ class Selector:
         self.curve = [tuple(point) for point in data["risk_coverage"]]
         self.report = data.get("report", {})
 
-    def select(self, features: np.ndarray, kind: str) -> Selection:
+    def select(self, features: np.ndarray, kind: str,
+               neighbours_of: Callable[[int], list[Neighbour]] = lambda index: []) -> Selection:
+        """The best candidate and the confidence in its quote. `neighbours_of(i)`: candidate i's neighbours
+        that could join its quote (index/quoting.py)."""
         if not len(features):
             return Selection(None, np.zeros(0), 0.0)
         probabilities = self.sentence.probability(features)
         best = int(np.argmax(probabilities))
-        return Selection(best, probabilities, self.confidence_of(probabilities, features, best, kind))
+        return Selection(best, probabilities,
+                         self.confidence_of(probabilities, features, best, kind, neighbours_of(best)))
 
-    def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str) -> float:
-        """Confidence that candidate `index` answers (the confidence model read from its place in the ranking)."""
-        row = confidence_row(probabilities, features, index, kind)
+    def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str,
+                      options: list[Neighbour]) -> float:
+        """Confidence that candidate `index`'s quote answers (the confidence model read from its place in the
+        ranking and from its neighbours)."""
+        need = float(self.join_need(options, probabilities, index, features).max(initial=0.0))
+        row = confidence_row(probabilities, features, index, kind, need, self.join_at)
         return float(self.confidence.probability(row[None, :])[0])
+
+    def join_need(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
+                  features: np.ndarray) -> np.ndarray:
+        """Per neighbour: the probability that the chosen sentence alone misses the answer that it and this
+        neighbour hold."""
+        if not options:
+            return np.zeros(0)
+        return self.join.probability(join_rows(options, probabilities, chosen, novelty_of(features, chosen)))
+
+    def neighbour_to_join(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
+                          features: np.ndarray) -> Neighbour | None:
+        """The neighbour that joins the chosen sentence's quote, if any (the likelier of the two)."""
+        need = self.join_need(options, probabilities, chosen, features)
+        if not len(need):
+            return None
+        best = int(np.argmax(need))
+        return options[best] if need[best] >= self.join_at else None
 
     def threshold(self, risk: float) -> float:
         """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""

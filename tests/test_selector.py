@@ -10,6 +10,7 @@ from index.evaluation import load_gold, run_eval, summarize
 from index.features import FEATURES
 from index.periods import asked_period, years_in
 from index.selection_metrics import aurc, coverage_at, risk_coverage
+from index.quoting import JOIN_FEATURES, neighbours, quote
 from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, load_selector
 from tests.conftest import XQUAD_SAMPLE
 
@@ -18,6 +19,10 @@ def test_the_fitted_file_matches_the_features_and_records_its_data_and_scores():
     data = json.loads(SELECTOR_PATH.read_text(encoding="utf-8"))
     assert data["sentence_model"]["features"] == list(FEATURES)
     assert data["confidence_model"]["features"] == list(CONFIDENCE_FEATURES)
+    assert data["join_model"]["features"] == list(JOIN_FEATURES)
+    # The join cut kept is the one whose cross-validated risk-coverage area was smallest.
+    tried = data["join_model"]["join_at_tried"]
+    assert tried[str(data["join_model"]["join_at"])] == min(tried.values())
     assert {"seeds", "xquad", "news"} <= set(data["data"])
     assert all(len(entry["gold_sha256"]) == 64 for entry in data["data"].values())
     for split in ("in_sample", "cross_validated"):
@@ -108,3 +113,36 @@ def test_hien_nay_takes_the_newest_article_and_says_its_date(dated_engine):
     assert answer.found and answer.answer.startswith("Theo bài ngày 15/08/2024") and "300 camera" in answer.answer
     assert answer.citations[0].doc_id == "bau_bang_2024"
     assert "120 camera" in dated_engine.answer("Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?").answer
+
+
+def test_the_quote_joins_the_neighbour_the_join_model_rates_likelier(dated_engine):
+    retriever = dated_engine.retriever
+    seen = dated_engine.consider("Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?", retriever)
+    best = seen.selection.best
+    passage = seen.candidates[best].passage
+    assert "120 camera" in passage.text
+    candidate_of = {c.passage.node_id: i for i, c in enumerate(seen.candidates)}
+    options = neighbours(seen.question, seen.terms, passage, retriever, candidate_of)
+    # The article's first sentence: only "Mô hình do Công an huyện…" after it.
+    assert [o.step for o in options] == [1] and options[0].static[3] == 0.0
+    before = neighbours(seen.question, seen.terms, options[0].passage, retriever, candidate_of)
+    assert [o.step for o in before] == [-1] and before[0].passage.node_id == passage.node_id and before[0].static[3] == 1.0
+    # No room for a neighbour: the sentence alone.
+    assert neighbours(seen.question, seen.terms, passage, retriever, candidate_of, budget=len(passage.text) + 5) == []
+    selector = load_selector()
+    need = selector.join_need(options, seen.selection.probabilities, best, seen.features)
+    joined = selector.neighbour_to_join(options, seen.selection.probabilities, best, seen.features)
+    if need.max() >= selector.join_at:
+        assert joined is options[int(np.argmax(need))]
+    else:
+        assert joined is None
+    text, quoted = quote(passage, options[0], seen.terms)
+    assert quoted == (passage, options[0].passage) and text.startswith(passage.text)
+    text, quoted = quote(options[0].passage, before[0], seen.terms)  # in reading order
+    assert [p.node_id for p in quoted] == [passage.node_id, options[0].passage.node_id]
+    assert text.startswith(passage.text)
+    assert quote(passage, None, seen.terms) == (passage.text, (passage,))
+    # The engine's quote is that one.
+    answer = dated_engine.answer("Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?")
+    expected = quote(passage, joined, seen.terms)[0]
+    assert expected in answer.answer and answer.citations[0].quote == expected

@@ -1,0 +1,112 @@
+"""The quote that answers: the chosen sentence, with a neighbour when the neighbour carries the answer.
+
+Whether a neighbour joins is a fitted decision (the join model of index/data/selector.json, fitted by
+bench/fit_selector.py): the features below describe what the neighbour adds, and the model says how likely
+the sentence alone misses the answer that the pair holds. This module computes those features and builds
+the quote; the decision itself is the selector's.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answering import MAX_ANSWER_CHARS, type_fit
+from .models import Passage
+from .question import Question
+from .retrieval import HybridRetriever
+from .text import bigrams, folded_words
+
+# Static: what the neighbour holds that the sentence lacks, whatever the sentence model says.
+STATIC_JOIN_FEATURES = ("term_gain", "type_gain", "points_back", "before")
+# Read from the sentence model at answer time: how the neighbour itself scored as an answer.
+JOIN_FEATURES = ("neighbour_probability", "relative_probability", "sentence_probability", "sentence_novelty",
+                 *STATIC_JOIN_FEATURES)
+
+# Sentence openings that point back to the sentence before for their subject: a pronoun not followed by
+# a name ("Ông cũng mô tả…", but not "Ông Nguyễn Văn A cho biết…"), or "con số này", "điều này"…
+_ANAPHOR = re.compile(r"^\W*(?:Ông|Bà|Anh|Chị|Họ|Nó|Chúng|Đây|Đó|Điều này|Việc này|Con số này|Người này)"
+                      r"(?:\s+(?:ấy|ta|này))?\s+(\w)")
+
+
+def _points_back(sentence: str) -> bool:
+    match = _ANAPHOR.match(sentence)
+    return bool(match) and not match.group(1).isupper()
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A sentence next to the chosen one that could join the quote."""
+    step: int  # -1 before, +1 after
+    passage: Passage
+    candidate: int | None  # its index among the question's candidates, when it is one
+    static: tuple[float, ...]  # STATIC_JOIN_FEATURES
+
+
+def neighbours(question: Question, terms: dict[str, float], passage: Passage, retriever: HybridRetriever,
+               candidate_of: dict[str, int], budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
+    """The sentences before and after `passage` that fit the budget beside it, described."""
+    sentence_tokens = retriever.sentence_tokens(retriever.index_of(passage))
+    missing = {t: w for t, w in terms.items() if t not in sentence_tokens}
+    total = sum(terms.values()) or 1.0
+    own_fit = type_fit(question, passage.text) if question.kind != "other" else 1.0
+    found = []
+    for step in (-1, 1):
+        neighbour = retriever.neighbour(passage, step)
+        if neighbour is None or len(neighbour.text) + len(passage.text) + 1 > budget:
+            continue
+        tokens = retriever.sentence_tokens(retriever.index_of(neighbour))
+        term_gain = sum(w for t, w in missing.items() if t in tokens) / total
+        type_gain = float(question.kind != "other" and type_fit(question, neighbour.text) > own_fit)
+        points_back = float(step < 0 and _points_back(passage.text))  # "Ông cũng…": the subject is before
+        found.append(Neighbour(step, neighbour, candidate_of.get(neighbour.node_id),
+                               (term_gain, type_gain, points_back, float(step < 0))))
+    return found
+
+
+def join_rows(options: list[Neighbour] | list[tuple[int | None, tuple[float, ...]]], probabilities: np.ndarray,
+              chosen: int, novelty: float) -> np.ndarray:
+    """JOIN_FEATURES rows, one per neighbour. `options`: Neighbours, or (candidate, static) pairs (the fit's)."""
+    rows = []
+    own = float(probabilities[chosen])
+    for option in options:
+        candidate, static = (option.candidate, option.static) if isinstance(option, Neighbour) else option
+        theirs = float(probabilities[candidate]) if candidate is not None else 0.0
+        rows.append([theirs, theirs / own if own > 0 else 0.0, own, novelty, *static])
+    return np.asarray(rows, dtype=float).reshape(len(rows), len(JOIN_FEATURES))
+
+
+def focus(sentence: str, terms: dict[str, float], budget: int) -> str:
+    """The sentence itself, or the run of its clauses that best covers the question within the budget."""
+    if len(sentence) <= budget:
+        return sentence
+    clauses = re.split(r"(?<=[;,:])\s+", sentence)
+    weights = []
+    for clause in clauses:
+        tokens = folded_words(clause)
+        present = set(tokens) | set(bigrams(tokens))
+        weights.append(sum(w for t, w in terms.items() if t in present))
+    best_text, best_weight = clauses[0][:budget], -1.0
+    for start in range(len(clauses)):
+        length, weight = -1, 0.0
+        for end in range(start, len(clauses)):
+            length += len(clauses[end]) + 1
+            if length + 2 > budget:
+                break
+            weight += weights[end]
+            if weight > best_weight:
+                best_weight = weight
+                best_text = " ".join(clauses[start:end + 1])
+    prefix = "" if sentence.startswith(best_text) else "…"
+    suffix = "" if sentence.endswith(best_text) else "…"
+    return f"{prefix}{best_text}{suffix}"
+
+
+def quote(passage: Passage, joined: Neighbour | None, terms: dict[str, float],
+          budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
+    """The sentence with its joined neighbour in reading order, or the sentence alone trimmed to the budget."""
+    if joined is None:
+        return focus(passage.text, terms, budget), (passage,)
+    ordered = (joined.passage, passage) if joined.step < 0 else (passage, joined.passage)
+    return " ".join(p.text for p in ordered), ordered
