@@ -1,6 +1,6 @@
 """The fitted answer selector: which candidate sentence answers, and how sure we are that it does.
 
-Two logistic models fitted by bench/fit_selector.py on the development sets and kept, with the hashes of
+Three logistic models fitted by bench/fit_selector.py on the development sets and kept, with the hashes of
 the data and the scores they reached, in index/data/selector.json:
 - the sentence model scores each candidate (FEATURES of index/features.py) as the one holding the answer;
 - the join model says whether a neighbour of the chosen sentence joins the quote (index/quoting.py): the
@@ -100,8 +100,8 @@ class Selector:
         self.sentence = LinearModel.from_json(data["sentence_model"])
         self.confidence = LinearModel.from_json(data["confidence_model"])
         self.join = LinearModel.from_json(data["join_model"])
-        # A neighbour joins when the join model rates it more likely needed than the dev sets' neighbours
-        # of best sentences were on average (its likelihood ratio over 1): the fitted base rate, kept with it.
+        # A neighbour joins when the join model's need reaches this cut: the one of even odds, the base rate
+        # of needed neighbours, or 0 (always) whose cross-validated risk-coverage area was smallest in the fit.
         self.join_at = float(data["join_model"]["join_at"])
         if (self.sentence.names != FEATURES or self.confidence.names != CONFIDENCE_FEATURES
                 or self.join.names != JOIN_FEATURES):
