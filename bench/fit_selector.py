@@ -89,10 +89,10 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
 
             def holds(quote: str) -> bool:
                 return bool(item.answer_facts) and facts_present(quote, item.answer_facts)
-            candidate_of = {c.passage.node_id: i for i, c in enumerate(seen.candidates)}
+            candidate_of = {c.row: i for i, c in enumerate(seen.candidates)}
             options = []
             for c in seen.candidates:
-                found = neighbours(seen.question, seen.terms, c.passage, retriever, candidate_of)
+                found = neighbours(seen.question, seen.terms, c, retriever, candidate_of)
                 options.append([(n.candidate, n.static, holds(" ".join(p.text for p in sorted(
                     (n.passage, c.passage), key=lambda p: p.position)))) for n in found])
             asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode == "with",

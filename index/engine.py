@@ -306,8 +306,8 @@ class Engine:
     @staticmethod
     def _neighbours(seen: Considered, index: int, retriever: HybridRetriever,
                     budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
-        candidate_of = {c.passage.node_id: i for i, c in enumerate(seen.candidates)}
-        return neighbours(seen.question, seen.terms, seen.candidates[index].passage, retriever, candidate_of, budget)
+        candidate_of = {c.row: i for i, c in enumerate(seen.candidates)}
+        return neighbours(seen.question, seen.terms, seen.candidates[index], retriever, candidate_of, budget)
 
     def _quote(self, seen: Considered, index: int, retriever: HybridRetriever,
                budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:

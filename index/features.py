@@ -95,9 +95,8 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         best_rank_of_article.setdefault(c.passage.article_id, c.fused_rank)
     for c in candidates:
         passage = c.passage
-        index = retriever.index_of(passage)
-        sentence_tokens = retriever.sentence_tokens(index)
-        context_tokens = sentence_tokens | retriever.context_tokens(index)
+        sentence_tokens = retriever.sentence_tokens(c.row)
+        context_tokens = sentence_tokens | retriever.context_tokens(c.row)
         facts = _sentence_facts(passage.text)
         sentence_syllables, numbers, years = facts.syllables, facts.numbers, facts.years
         fit = type_fit(question, passage.text)

@@ -15,7 +15,7 @@ import numpy as np
 from .answering import MAX_ANSWER_CHARS, type_fit
 from .models import Passage
 from .question import Question
-from .retrieval import HybridRetriever
+from .retrieval import Candidate, HybridRetriever
 from .text import bigrams, folded_words
 
 # Static: what the neighbour holds that the sentence lacks, whatever the sentence model says.
@@ -44,23 +44,28 @@ class Neighbour:
     static: tuple[float, ...]  # STATIC_JOIN_FEATURES
 
 
-def neighbours(question: Question, terms: dict[str, float], passage: Passage, retriever: HybridRetriever,
-               candidate_of: dict[str, int], budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
-    """The sentences before and after `passage` that fit the budget beside it, described."""
-    sentence_tokens = retriever.sentence_tokens(retriever.index_of(passage))
+def neighbours(question: Question, terms: dict[str, float], chosen: Candidate, retriever: HybridRetriever,
+               candidate_of: dict[int, int], budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
+    """The sentences before and after the chosen candidate's that fit the budget beside it, described.
+    `candidate_of`: row -> index among the question's candidates."""
+    passage = chosen.passage
+    sentence_tokens = retriever.sentence_tokens(chosen.row)
     missing = {t: w for t, w in terms.items() if t not in sentence_tokens}
     total = sum(terms.values()) or 1.0
     own_fit = type_fit(question, passage.text) if question.kind != "other" else 1.0
     found = []
     for step in (-1, 1):
-        neighbour = retriever.neighbour(passage, step)
-        if neighbour is None or len(neighbour.text) + len(passage.text) + 1 > budget:
+        row = retriever.neighbour_row(passage, step)
+        if row is None:
             continue
-        tokens = retriever.sentence_tokens(retriever.index_of(neighbour))
+        neighbour = retriever.passages[row]
+        if len(neighbour.text) + len(passage.text) + 1 > budget:
+            continue
+        tokens = retriever.sentence_tokens(row)
         term_gain = sum(w for t, w in missing.items() if t in tokens) / total
         type_gain = float(question.kind != "other" and type_fit(question, neighbour.text) > own_fit)
         points_back = float(step < 0 and _points_back(passage.text))  # "Ông cũng…": the subject is before
-        found.append(Neighbour(step, neighbour, candidate_of.get(neighbour.node_id),
+        found.append(Neighbour(step, neighbour, candidate_of.get(row),
                                (term_gain, type_gain, points_back, float(step < 0))))
     return found
 

@@ -29,6 +29,7 @@ WIDE_PROVINCE_SHARE = 0.05
 @dataclass(frozen=True)
 class Candidate:
     passage: Passage
+    row: int  # the passage's row in the retriever's view (sentence_tokens, neighbour_row)
     fused: float
     dense: float
     # 0-based ranks in each list; MISSING_RANK when the passage was not in that list's pool.
@@ -155,7 +156,7 @@ class HybridRetriever:
                 vector = vectors.get(self.passages[i].node_id)
                 if vector is not None:
                     dense_by_index[i] = float(sum(a * b for a, b in zip(vector, query_embedding)))
-        return [Candidate(replace(self.passages[i], score=fused[i]), fused[i], dense_by_index.get(i, 0.0),
+        return [Candidate(replace(self.passages[i], score=fused[i]), i, fused[i], dense_by_index.get(i, 0.0),
                           fused_rank, dense_rank.get(i, MISSING_RANK), keyword_rank.get(i, MISSING_RANK))
                 for fused_rank, i in enumerate(ranked)]
 
@@ -181,10 +182,9 @@ class HybridRetriever:
             found = [(row, s) for row, s in found if searchable[row]][:pool]
         return found
 
-    def neighbour(self, passage: Passage, step: int) -> Passage | None:
-        """The sentence `step` places before (-1) or after (+1) this one in its article."""
-        index = self.passages.row_at(passage.article_id, passage.position + step)
-        return None if index is None else self.passages[index]
+    def neighbour_row(self, passage: Passage, step: int) -> int | None:
+        """The row of the sentence `step` places before (-1) or after (+1) this one in its article."""
+        return self.passages.row_at(passage.article_id, passage.position + step)
 
     def _query_vector(self, text: str) -> list[float] | None:
         """The question's vector; None when the embeddings endpoint is down, and keyword search answers alone."""
@@ -193,9 +193,6 @@ class HybridRetriever:
         except EmbeddingServiceError as error:
             logger.warning("Dense search skipped, keyword search only: %s", error)
             return None
-
-    def index_of(self, passage: Passage) -> int:
-        return self.passages.rows_of_ids([passage.node_id])[passage.node_id]
 
     def articles_mentioning(self, provinces: list[str]) -> set[str]:
         wanted = set(provinces)

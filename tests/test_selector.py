@@ -121,14 +121,16 @@ def test_the_quote_joins_the_neighbour_the_join_model_rates_likelier(dated_engin
     best = seen.selection.best
     passage = seen.candidates[best].passage
     assert "120 camera" in passage.text
-    candidate_of = {c.passage.node_id: i for i, c in enumerate(seen.candidates)}
-    options = neighbours(seen.question, seen.terms, passage, retriever, candidate_of)
+    candidate_of = {c.row: i for i, c in enumerate(seen.candidates)}
+    options = neighbours(seen.question, seen.terms, seen.candidates[best], retriever, candidate_of)
     # The article's first sentence: only "Mô hình do Công an huyện…" after it.
     assert [o.step for o in options] == [1] and options[0].static[3] == 0.0
-    before = neighbours(seen.question, seen.terms, options[0].passage, retriever, candidate_of)
+    after = next(c for c in seen.candidates if c.passage.node_id == options[0].passage.node_id)
+    before = neighbours(seen.question, seen.terms, after, retriever, candidate_of)
     assert [o.step for o in before] == [-1] and before[0].passage.node_id == passage.node_id and before[0].static[3] == 1.0
     # No room for a neighbour: the sentence alone.
-    assert neighbours(seen.question, seen.terms, passage, retriever, candidate_of, budget=len(passage.text) + 5) == []
+    assert neighbours(seen.question, seen.terms, seen.candidates[best], retriever, candidate_of,
+                      budget=len(passage.text) + 5) == []
     selector = load_selector()
     need = selector.join_need(options, seen.selection.probabilities, best, seen.features)
     joined = selector.neighbour_to_join(options, seen.selection.probabilities, best, seen.features)
