@@ -39,8 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from index import Engine, load_settings  # noqa: E402
-from index.answering import MAX_ANSWER_CHARS  # noqa: E402
-from index.quoting import JOIN_FEATURES, focus, join_rows, neighbours  # noqa: E402
+from index.quoting import JOIN_FEATURES, join_rows, quote  # noqa: E402
 from index.evaluation import facts_present, load_gold  # noqa: E402
 from index.features import FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
@@ -87,20 +86,16 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                 continue  # refused before any candidate is scored: nothing to learn
             seen = engine.describe(text, retriever, allowed, excluded)
 
-            def holds(quote: str) -> bool:
-                return bool(item.answer_facts) and facts_present(quote, item.answer_facts)
-            candidate_of = {c.row: i for i, c in enumerate(seen.candidates)}
-            options = []
-            for c in seen.candidates:
-                found = neighbours(seen.question, seen.terms, c, retriever, candidate_of)
-                options.append([(n.candidate, n.static, holds(" ".join(p.text for p in sorted(
-                    (n.passage, c.passage), key=lambda p: p.position)))) for n in found])
+            def holds(answer: str) -> bool:
+                return bool(item.answer_facts) and facts_present(answer, item.answer_facts)
+            options = [[(n.candidate, n.static, holds(quote(c.passage, n, seen.terms)[0])) for n in seen.neighbours(i)]
+                       for i, c in enumerate(seen.candidates)]
             asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode == "with",
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
                                seen.question.kind, seen.features,
                                np.asarray([holds(c.passage.text) for c in seen.candidates], dtype=bool),
-                               np.asarray([holds(focus(c.passage.text, seen.terms, MAX_ANSWER_CHARS))
-                                           for c in seen.candidates], dtype=bool),
+                               np.asarray([holds(quote(c.passage, None, seen.terms)[0]) for c in seen.candidates],
+                                          dtype=bool),
                                options))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)

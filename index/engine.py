@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -56,6 +56,9 @@ class Considered:
     candidates: list[Candidate]
     features: np.ndarray
     selection: Selection
+    # neighbours(i, budget): candidate i's neighbours that could join its quote, described once per question
+    # (the confidence, the quote and the fit all read them).
+    neighbours: Callable[..., list[Neighbour]]
 
 
 class Engine:
@@ -207,14 +210,19 @@ class Engine:
         candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed, excluded)
         terms = question_terms(parsed, retriever.keywords)
         features = candidate_features(parsed, terms, candidates, retriever, period)
-        return Considered(parsed, period, terms, candidates, features, Selection(None, np.zeros(0), 0.0))
+        candidate_of = {c.row: i for i, c in enumerate(candidates)}
+
+        @lru_cache(maxsize=None)
+        def neighbours_of(index: int, budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
+            return neighbours(parsed, terms, candidates[index], retriever, candidate_of, budget)
+        return Considered(parsed, period, terms, candidates, features, Selection(None, np.zeros(0), 0.0),
+                          neighbours_of)
 
     def consider(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
                  excluded: frozenset[str] = frozenset()) -> Considered:
         """describe(), then the fitted selector's ranking and confidence."""
         seen = self.describe(text, retriever, allowed, excluded)
-        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind,
-                                                            lambda index: self._neighbours(seen, index, retriever)))
+        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind, seen.neighbours))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
@@ -253,11 +261,10 @@ class Engine:
             return not_found("no passage shares a word with the question")
         chosen = [selection.best]
         if seen.period.recent:
-            chosen = [self._most_recent_answering(seen, retriever)]
-        confidence = (selection.confidence if chosen[0] == selection.best
-                      else self._confidence_of(seen, chosen[0], retriever))
+            chosen = [self._most_recent_answering(seen)]
+        confidence = selection.confidence if chosen[0] == selection.best else self._confidence_of(seen, chosen[0])
         best = seen.candidates[chosen[0]].passage
-        quoted = self._quote(seen, chosen[0], retriever)[0]
+        quoted = self._quote(seen, chosen[0])[0]
         # The quote's own years first (the neighbour may carry them), else the article's.
         elsewhen = other_period(seen.period, years_in(quoted), article_years(best.title, best.date))
         if elsewhen:  # what the corpus says is about other years: say which, sure or not
@@ -267,12 +274,12 @@ class Engine:
             return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
                              withheld=quoted)
         if seen.question.wants_list:
-            chosen += self._more_articles(seen, chosen[0], retriever)
+            chosen += self._more_articles(seen, chosen[0])
         budget = MAX_ANSWER_CHARS // len(chosen) - 6
         pieces, citations = [], []
         for n, index in enumerate(chosen, start=1):
             passage = seen.candidates[index].passage
-            excerpt, quoted_passages = self._quote(seen, index, retriever, budget)
+            excerpt, quoted_passages = self._quote(seen, index, budget)
             # "Những tỉnh nào…": the province is the answer, even when the quoted sentence only says "tỉnh".
             if seen.question.asks_province and passage.province and passage.province not in excerpt:
                 excerpt = f"{passage.province}: {excerpt}"
@@ -303,32 +310,25 @@ class Engine:
         return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated",
                       confidence=round(confidence, 4))
 
-    @staticmethod
-    def _neighbours(seen: Considered, index: int, retriever: HybridRetriever,
-                    budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
-        candidate_of = {c.row: i for i, c in enumerate(seen.candidates)}
-        return neighbours(seen.question, seen.terms, seen.candidates[index], retriever, candidate_of, budget)
-
-    def _quote(self, seen: Considered, index: int, retriever: HybridRetriever,
-               budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
+    def _quote(self, seen: Considered, index: int, budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
         """Candidate `index`'s sentence, with the neighbour the join model adds, within the budget."""
-        options = self._neighbours(seen, index, retriever, budget)
+        options = seen.neighbours(index, budget)
         joined = self.selector.neighbour_to_join(options, seen.selection.probabilities, index, seen.features)
         return quote(seen.candidates[index].passage, joined, seen.terms, budget)
 
-    def _confidence_of(self, seen: Considered, index: int, retriever: HybridRetriever) -> float:
+    def _confidence_of(self, seen: Considered, index: int) -> float:
         return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind,
-                                           self._neighbours(seen, index, retriever))
+                                           seen.neighbours(index))
 
-    def _most_recent_answering(self, seen: Considered, retriever: HybridRetriever) -> int:
+    def _most_recent_answering(self, seen: Considered) -> int:
         """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article."""
-        sure = [i for i in range(len(seen.candidates)) if self._confidence_of(seen, i, retriever) >= self.threshold
+        sure = [i for i in range(len(seen.candidates)) if self._confidence_of(seen, i) >= self.threshold
                 and article_year(seen.candidates[i].passage.date) is not None]
         if not sure:
             return seen.selection.best
         return max(sure, key=lambda i: (seen.candidates[i].passage.date, seen.selection.probabilities[i]))
 
-    def _more_articles(self, seen: Considered, first: int, retriever: HybridRetriever) -> list[int]:
+    def _more_articles(self, seen: Considered, first: int) -> list[int]:
         """A list question ('những tỉnh nào'): one more sentence per other article, each sure enough alone."""
         order = [int(i) for i in np.argsort(-seen.selection.probabilities)]
         articles = {seen.candidates[first].passage.article_id}
@@ -337,7 +337,7 @@ class Engine:
             article = seen.candidates[i].passage.article_id
             if len(more) + 1 == MAX_LIST_PARTS:
                 break
-            if article not in articles and self._confidence_of(seen, i, retriever) >= self.threshold:
+            if article not in articles and self._confidence_of(seen, i) >= self.threshold:
                 more.append(i)
                 articles.add(article)
         return more
