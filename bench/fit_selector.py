@@ -43,7 +43,7 @@ from index.quoting import JOIN_FEATURES, join_rows, quote  # noqa: E402
 from index.evaluation import facts_present, load_gold  # noqa: E402
 from index.features import FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
-                            novelty_of)
+                            joined_option, novelty_of)
 from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
 
 FOLDS = 5
@@ -189,9 +189,9 @@ def quote_holds(a: Asked, probabilities: np.ndarray, best: int, joiner: Joiner) 
     """Whether the quote the engine would give for candidate `best` holds every fact, whether a neighbour
     joined it, and the join model's highest need (see Selector)."""
     need = joiner.need(a, probabilities, best)
-    if len(need) and need.max() >= joiner.join_at:
-        return bool(a.options[best][int(np.argmax(need))][2]), True, float(need.max())
-    return bool(a.alone_hits[best]), False, float(need.max(initial=0.0))
+    joined = joined_option(need, joiner.join_at)
+    holds = a.alone_hits[best] if joined is None else a.options[best][joined][2]
+    return bool(holds), joined is not None, float(need.max(initial=0.0))
 
 
 def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],

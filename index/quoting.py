@@ -70,13 +70,12 @@ def neighbours(question: Question, terms: dict[str, float], chosen: Candidate, r
     return found
 
 
-def join_rows(options: list[Neighbour] | list[tuple[int | None, tuple[float, ...]]], probabilities: np.ndarray,
-              chosen: int, novelty: float) -> np.ndarray:
-    """JOIN_FEATURES rows, one per neighbour. `options`: Neighbours, or (candidate, static) pairs (the fit's)."""
+def join_rows(options: list[tuple[int | None, tuple[float, ...]]], probabilities: np.ndarray, chosen: int,
+              novelty: float) -> np.ndarray:
+    """JOIN_FEATURES rows, one per neighbour given as (its candidate index or None, its static features)."""
     rows = []
     own = float(probabilities[chosen])
-    for option in options:
-        candidate, static = (option.candidate, option.static) if isinstance(option, Neighbour) else option
+    for candidate, static in options:
         theirs = float(probabilities[candidate]) if candidate is not None else 0.0
         rows.append([theirs, theirs / own if own > 0 else 0.0, own, novelty, *static])
     return np.asarray(rows, dtype=float).reshape(len(rows), len(JOIN_FEATURES))

@@ -78,6 +78,14 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
                        need, float(need >= join_at)])
 
 
+def joined_option(need: np.ndarray, join_at: float) -> int | None:
+    """Which neighbour joins the quote, given each one's need: the likelier, when it reaches the cut."""
+    if not len(need):
+        return None
+    best = int(np.argmax(need))
+    return best if need[best] >= join_at else None
+
+
 def novelty_of(features: np.ndarray, index: int) -> float:
     """How much of the sentence the question does not say: an echo of the question has its answer elsewhere."""
     return float(features[index][FEATURES.index("novel_share")])
@@ -137,16 +145,14 @@ class Selector:
         neighbour hold."""
         if not options:
             return np.zeros(0)
-        return self.join.probability(join_rows(options, probabilities, chosen, novelty_of(features, chosen)))
+        return self.join.probability(join_rows([(o.candidate, o.static) for o in options], probabilities, chosen,
+                                               novelty_of(features, chosen)))
 
     def neighbour_to_join(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
                           features: np.ndarray) -> Neighbour | None:
         """The neighbour that joins the chosen sentence's quote, if any (the likelier of the two)."""
-        need = self.join_need(options, probabilities, chosen, features)
-        if not len(need):
-            return None
-        best = int(np.argmax(need))
-        return options[best] if need[best] >= self.join_at else None
+        joined = joined_option(self.join_need(options, probabilities, chosen, features), self.join_at)
+        return None if joined is None else options[joined]
 
     def threshold(self, risk: float) -> float:
         """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""
