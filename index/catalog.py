@@ -12,6 +12,14 @@ from .models import Passage
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def display_date(iso: str | None) -> str:
+    """'2017-05-12' -> '12/05/2017', as officials write dates; '' when it is not a full date."""
+    if iso and _ISO_DATE.match(iso):
+        year, month, day = iso.split("-")
+        return f"{day}/{month}/{year}"
+    return ""
+
+
 @dataclass(frozen=True)
 class ArticleInfo:
     article_id: str

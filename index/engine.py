@@ -17,7 +17,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from prompts import text as message
 
 from .answering import MAX_ANSWER_CHARS, MAX_LIST_PARTS, question_terms
-from .catalog import Catalog
+from .catalog import Catalog, display_date
 from .embeddings import embedding_fingerprint, load_embedding
 from .features import FEATURES, candidate_features
 from .followup import resolve_followup
@@ -284,7 +284,7 @@ class Engine:
             if seen.question.asks_province and passage.province and passage.province not in excerpt:
                 excerpt = f"{passage.province}: {excerpt}"
             if seen.period.recent and n == 1 and passage.date:
-                excerpt = message("as_of_article", date=_display_date(passage.date)) + excerpt
+                excerpt = message("as_of_article", date=display_date(passage.date) or passage.date) + excerpt
             pieces.append(f"{excerpt} [{n}]")
             citations.append(self._citation(n, passage, float(selection.probabilities[index]),
                                             " ".join(p.text for p in quoted_passages)))
@@ -398,10 +398,6 @@ def _leans_on_context(question: str) -> bool:
     """Short, or pointing back ("này", "đó", "ấy", "còn…", "thì sao"): a question that may need the last one."""
     folded = fold_diacritics(question).lower()
     return len(question.split()) <= 6 or bool(_REFERRING.search(folded))
-
-
-def _display_date(date: str) -> str:
-    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if re.match(r"^\d{4}-\d{2}-\d{2}$", date) else date
 
 
 def _other_periods(seen: Considered) -> str:

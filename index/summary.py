@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from prompts import text as message
 
-from .catalog import ArticleInfo
+from .catalog import ArticleInfo, display_date
 from .gazetteer import Gazetteer
 from .models import Citation, Passage
 from .sentence_facts import (admin_places, figure_count, introduces_programme, looks_like_table, quoted_official,
@@ -255,26 +255,14 @@ def _spells(text: str, names: tuple[str, ...]) -> bool:
     return any(f" {name} " in plain for name in names)
 
 
-def _date(article: ArticleInfo) -> str:
-    """The article's date as officials write it ('12/05/2017'); '' when it has no full date."""
-    return _day(article.date)
-
-
-def _day(iso: str | None) -> str:
-    if iso and re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
-        year, month, day = iso.split("-")
-        return f"{day}/{month}/{year}"
-    return ""
-
-
 def _overview(province: str, articles: list[ArticleInfo], read: list[_Article], citations: _Citations,
               gazetteer: Gazetteer, topic: str | None) -> str:
-    dated = sorted(a.date for a in articles if _date(a))
+    dated = sorted(a.date for a in articles if display_date(a.date))
     text = message("summary_overview", count=len(articles), province=gazetteer.label(province))
     if topic:
         text = message("summary_topic", topic=topic) + " " + text
     if dated:
-        first, last = _day(dated[0]), _day(dated[-1])
+        first, last = display_date(dated[0]), display_date(dated[-1])
         text += " " + (message("summary_date", date=first) if first == last
                        else message("summary_dates", first=first, last=last))
     by_province: dict[str, int] = {}
@@ -300,7 +288,7 @@ def _best(sentences: list[_Sentence]) -> _Sentence | None:
 
 def _fact(sentence: _Sentence) -> str:
     """'12/05/2017, Hải Châu: the sentence' (date and place when known)."""
-    context = ", ".join(x for x in (_date(sentence.article), sentence.place) if x)
+    context = ", ".join(x for x in (display_date(sentence.article.date), sentence.place) if x)
     text = trim(sentence.passage.text, FACT_CHARS)
     return f"{context}: {text}" if context else text
 
@@ -337,7 +325,7 @@ def _latest_line(read: list[_Article], citations: _Citations) -> str | None:
     items = []
     for article in read:
         if article.sentences and len(items) < MAX_LATEST:
-            date = _date(article.info)
+            date = display_date(article.info.date)
             title = trim(article.info.title, 110)
             items.append(f"{date} — {title} {citations.cite(article.sentences[0].passage)}" if date
                          else f"{title} {citations.cite(article.sentences[0].passage)}")
