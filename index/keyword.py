@@ -1,10 +1,10 @@
 """Keyword search with bm25s over diacritic-folded syllables, syllable pairs and abbreviation concepts."""
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import logging
+import math
 
 import bm25s
 import numpy as np
@@ -28,9 +28,16 @@ def keyword_tokens(text: str, glossary: Glossary) -> list[str]:
 K1, B = 1.5, 0.75
 
 
-def _idf(size: int, df: int) -> float:
-    """Smoothed inverse document frequency (bm25s's "lucene" idf); unseen tokens weigh the most."""
-    return math.log(1 + (size - df + 0.5) / (df + 0.5))
+def lucene_idf(size: int, df):
+    """Smoothed inverse document frequency (bm25s's "lucene" idf) of a count or an array of counts; unseen
+    tokens weigh the most. The snapshot's saved index and the layer above it both score with it."""
+    ratio = 1 + (size - df + 0.5) / (df + 0.5)
+    return np.log(ratio) if isinstance(ratio, np.ndarray) else math.log(ratio)
+
+
+def length_norm(lengths: np.ndarray, average_length: float) -> np.ndarray:
+    """BM25's document-length normalisation, k1·(1 − b + b·length / average length), per row."""
+    return K1 * ((1 - B) + B * lengths / max(average_length, 1e-9))
 
 
 def top_scores(scores: np.ndarray, k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -62,7 +69,7 @@ class KeywordIndex:
         self._vocabulary = set(self._document_frequency)
 
     def idf(self, token: str) -> float:
-        return _idf(self._size, self._document_frequency.get(token, 0))
+        return lucene_idf(self._size, self._document_frequency.get(token, 0))
 
     def knows(self, token: str) -> bool:
         return token in self._vocabulary
@@ -108,7 +115,7 @@ class LayeredKeywordIndex:
         return (saved[1] if saved else 0) + self._layer_frequency.get(token, 0)
 
     def idf(self, token: str) -> float:
-        return _idf(self._size, self._frequency(token))
+        return lucene_idf(self._size, self._frequency(token))
 
     def knows(self, token: str) -> bool:
         return self._frequency(token) > 0
@@ -120,12 +127,12 @@ class LayeredKeywordIndex:
         base = np.where(self._hidden, 0.0, self._snapshot.scores(ids))
         layer = np.zeros(len(self._layer), dtype=np.float32)
         if self._layer:
-            norm = K1 * ((1 - B) + B * self._layer_lengths / max(self._snapshot.average_length, 1e-9))
+            norm = length_norm(self._layer_lengths, self._snapshot.average_length)
             for token in query_tokens:
                 rows = self._postings.get(token)
                 if not rows:
                     continue
-                weight = _idf(self._snapshot.size, self._frequency(token))
+                weight = lucene_idf(self._snapshot.size, self._frequency(token))
                 tf = np.array([self._layer[r][token] for r in rows], dtype=np.float32)
                 layer[rows] += weight * tf / (norm[rows] + tf)
         return top_scores(np.concatenate([base, layer]), k, searchable)

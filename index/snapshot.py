@@ -34,7 +34,7 @@ import numpy as np
 from .catalog import ArticleInfo
 from . import glossary as glossary_module, text as text_module
 from .glossary import Glossary
-from .keyword import B, K1, context_text, keyword_tokens
+from .keyword import B, K1, context_text, keyword_tokens, length_norm, lucene_idf
 from .models import Passage, split_provinces
 from .spelling import spelling_counts
 from .store import PassageStore
@@ -381,8 +381,8 @@ def save_keyword_index(folder: Path, vocabulary_size: int, document_ids: list[np
     doc = (pairs % max(size, 1)).astype(np.int32)
     del pairs
     frequencies = np.bincount(tokens, minlength=vocabulary_size)
-    idf = np.log(1 + (size - frequencies + 0.5) / (frequencies + 0.5)).astype(np.float32)
-    norm = (K1 * ((1 - B) + B * lengths / max(average_length, 1e-9))).astype(np.float32)
+    idf = lucene_idf(size, frequencies).astype(np.float32)
+    norm = length_norm(lengths, average_length).astype(np.float32)
     tf = tf.astype(np.float32)
     data = idf[tokens] * tf / (norm[doc] + tf)
     del tokens, tf
