@@ -21,7 +21,7 @@ from .text import bigrams, folded_words
 
 KINDS = ("number", "date", "person", "place", "other")
 FEATURES = (
-    "coverage", "coverage_gap", "context_coverage", "context_gap", "title_coverage", "neighbour_gain",
+    "coverage", "coverage_gap", "focus_coverage", "context_coverage", "context_gap", "title_coverage", "neighbour_gain",
     "article_coverage", "article_gap",
     "dense", "dense_gap", "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
     *(f"fit_{kind}" for kind in KINDS),
@@ -82,6 +82,8 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
     question_numbers = set(_DIGITS.findall(question.text))
     question_tokens = set(question.content)
     question_names = [n.split() for n in question.names]
+    focus = set(question.focus) | set(bigrams(list(question.focus)))
+    focus_terms = {t: w for t, w in terms.items() if t in focus} or terms
     asked_runs = set(proper_noun_runs(question.text))
     rows = []
     article_counts: dict[str, int] = {}
@@ -111,6 +113,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         rows.append([
             by_sentence,
             0.0,  # coverage_gap, filled below
+            coverage(focus_terms, sentence_tokens),
             by_context,
             0.0,  # context_gap
             coverage(terms, _title_tokens(passage.title)),

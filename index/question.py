@@ -50,6 +50,9 @@ class Question:
     names: tuple[str, ...]  # folded person names and unknown acronyms the question mentions
     # The noun the asked word qualifies: "khu công nghiệp nào" -> ('khu', 'cong', 'nghiep'), "chất gì" -> ('chat',)
     slot: tuple[str, ...] = ()
+    # Folded syllables of the clause that asks, when the question has several: a news question sets the
+    # scene ("Theo khung viện phí mới áp dụng từ 1/6, …") before what it asks ("… giá bao nhiêu?").
+    focus: tuple[str, ...] = ()
 
     @property
     def asks_province(self) -> bool:
@@ -198,6 +201,22 @@ def _slot(folded_tokens: list[str], is_stopword: list[bool]) -> tuple[str, ...]:
     return ()
 
 
+# The words that ask, accented (a folded "dau" is as often "đầu" as "đâu") and, for undiacritized questions, folded.
+_ASKING_WORDS = frozenset("ai gì nào nhiêu mấy đâu sao".split())
+_FOLDED_ASKING_WORDS = frozenset("ai gi nao nhieu".split())
+_CLAUSE_BREAK = re.compile(r"[,;:?]")
+
+
+def _focus(text: str) -> tuple[str, ...]:
+    """The folded syllables of the first clause holding an asking word, or of the whole question."""
+    clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
+    asking = _FOLDED_ASKING_WORDS if not has_diacritics(text) else _ASKING_WORDS
+    for clause in clauses if len(clauses) > 1 else ():
+        if any(w.lower() in asking for w in words(clause)):
+            return tuple(folded_words(clause))
+    return tuple(folded_words(text))
+
+
 def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
     folded_tokens = folded_words(text)
     for match in _FILLER.finditer(" ".join(folded_tokens)):
@@ -233,6 +252,7 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
         kind=kind,
         wants_list=bool(_LIST_CUES.search(folded)),
         slot=_slot(folded_tokens, is_stopword),
+        focus=_focus(text),
         unit=_unit_after_quantity(folded_tokens, is_stopword) if kind == "number" else (),
         role=role,
         deputy=deputy,
