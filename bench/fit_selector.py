@@ -7,8 +7,10 @@ Usage:
     xquad=../shared/eval/xquad-vi-dev/qa.jsonl@/tmp/xquad_data
     news=../shared/eval/news_dev.jsonl@/tmp/news_data
 
-Every question is asked twice: as it is, and with its source articles (and their near-duplicate copies)
-left out of the search, which must then be refused (deletion unanswerables). Three logistic regressions
+Every question is asked three ways: as it is; with its source articles (and their near-duplicate copies)
+left out of the search, which must then be refused (deletion unanswerables); and typed without diacritics,
+in lower case (hoidap eval --without-diacritics), which the models learn from too and the report scores
+apart (`without_diacritics`); the threshold is read from the questions as written. Three logistic regressions
 (scikit-learn) are fitted: the sentence model on the candidates of the answerable questions (label: the
 sentence holds every fact group); the join model on the neighbours of each question's best candidate under
 out-of-fold sentence scores (label: the sentence alone misses a fact group that it and the neighbour hold);
@@ -28,7 +30,7 @@ import json
 import pickle
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,11 +42,12 @@ sys.path.insert(0, str(REPO))
 
 from index import Engine, load_settings  # noqa: E402
 from index.quoting import JOIN_FEATURES, join_rows, quote  # noqa: E402
-from index.evaluation import facts_present, load_gold  # noqa: E402
+from index.evaluation import facts_present, load_gold, without_diacritics  # noqa: E402
 from index.features import FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
                             joined_option, novelty_of)
 from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
+from index.text import has_diacritics  # noqa: E402
 
 FOLDS = 5
 # Regularisation strengths tried for each model; the one with the best grouped-CV log-loss is kept.
@@ -57,7 +60,7 @@ class Asked:
     dataset: str
     item_id: str
     kind: str
-    mode: str  # "with" | "without"
+    mode: str  # "with" | "without" | "folded" (as is, but typed without diacritics)
     answerable: bool  # the gold expects an answer in this mode
     group: str
     question_kind: str
@@ -78,19 +81,24 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
     for item in items:
         text = engine.clean_question(item.question)
         allowed = engine._allowed_articles(text, retriever)
-        modes = [("with", frozenset())]
+        modes = [("with", text, frozenset())]
         if item.answerable:
-            modes.append(("without", engine.excluded_articles(item.source_docs)))
-        for mode, excluded in modes:
-            if allowed is not None and not allowed:
+            modes.append(("without", text, engine.excluded_articles(item.source_docs)))
+        if has_diacritics(text):
+            # Officials often type without diacritics (and in lower case): every question is asked that
+            # way too, so that the models learn from, and the report measures, what those questions meet.
+            modes.append(("folded", without_diacritics(text), frozenset()))
+        for mode, asked_text, excluded in modes:
+            mode_allowed = allowed if asked_text == text else engine._allowed_articles(asked_text, retriever)
+            if mode_allowed is not None and not mode_allowed:
                 continue  # refused before any candidate is scored: nothing to learn
-            seen = engine.describe(text, retriever, allowed, excluded)
+            seen = engine.describe(asked_text, retriever, mode_allowed, excluded)
 
             def holds(answer: str) -> bool:
                 return bool(item.answer_facts) and facts_present(answer, item.answer_facts)
             options = [[(n.candidate, n.static, holds(quote(c.passage, n, seen.terms)[0])) for n in seen.neighbours(i)]
                        for i, c in enumerate(seen.candidates)]
-            asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode == "with",
+            asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode != "without",
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
                                seen.question.kind, seen.features,
                                np.asarray([holds(c.passage.text) for c in seen.candidates], dtype=bool),
@@ -306,10 +314,18 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
         subsets += [(name, [i for i, a in enumerate(asked) if a.item_id in ids])
                     for name, ids in (samples or {}).items()]
         for name, index in subsets:
+            typed = [i for i in index if asked[i].mode != "folded"]
             report[label][name] = selective_metrics(
-                [asked[i] for i in index], confidence[index], correct[index], threshold)
+                [asked[i] for i in typed], confidence[typed], correct[typed], threshold)
+            folded = [i for i in index if asked[i].mode == "folded"]
+            if folded:  # the same questions typed without diacritics, scored as questions asked as is
+                metrics = selective_metrics([replace(asked[i], mode="with") for i in folded], confidence[folded],
+                                            correct[folded], threshold)
+                report[label][name]["without_diacritics"] = {
+                    key: metrics[key] for key in ("questions", "fact_accuracy", "wrongly_answered",
+                                                  "near_misses_refused", "coverage_at_5pct_risk", "aurc")}
             # Ranking and quoting alone, before any refusal: the best quote of each answerable question.
-            answerable = [i for i in index if asked[i].answerable]
+            answerable = [i for i in index if asked[i].answerable and asked[i].mode == "with"]
             for key, values in (("best_quote_holds", correct), ("quotes_joined", np.asarray(joined))):
                 report[label][name][key] = round(float(np.mean(values[answerable])), 3) if answerable else None
     return {

@@ -104,11 +104,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         else:
             asked = [i for i in items if i.answerable] if args.without_source else items
             # A progress bar on a terminal (the XQuAD set takes a minute); nothing in logs or pipes.
-            rows = list(tqdm(run_eval(items, ask, without_source=args.without_source), total=len(asked),
+            rows = list(tqdm(run_eval(items, ask, without_source=args.without_source, folded=args.without_diacritics),
+                             total=len(asked),
                              desc=path.name, unit="q", disable=not sys.stderr.isatty(), leave=False))
             records += [row.to_json() for row in rows]
             metrics = summarize(rows)
-            _print_table(path, metrics, args.without_source, engine.threshold)
+            _print_table(path, metrics, args.without_source, args.without_diacritics, engine.threshold)
             reports.append(FileReport(path.name, metrics, qa_rows=tuple(rows)))
         all_metrics[str(path)] = metrics
     if args.out:
@@ -129,8 +130,9 @@ _TABLE = ("n", "fact_accuracy", "citation_hit", "refusal_accuracy", "false_refus
 _SELECTIVE = ("coverage_at_2pct_risk", "coverage_at_5pct_risk", "coverage_at_10pct_risk", "aurc")
 
 
-def _print_table(path: Path, metrics: dict, without_source: bool, threshold: float) -> None:
+def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, threshold: float) -> None:
     mode = " (each question asked without its source articles: all should be refused)" if without_source else ""
+    mode += " (each question typed without diacritics, in lower case)" if folded else ""
     print(f"{path}{mode} — refusal below confidence {threshold:.3f}")
     for names in (_TABLE, _SELECTIVE):
         print(f"{'kind':<15}" + "".join(f"{n:>23}" for n in names))
@@ -265,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="an earlier --out file: list the questions fixed and broken since, and the change per kind")
     evaluate.add_argument("--without-source", action="store_true",
                           help="ask each answerable question with its source articles left out: all must be refused")
+    evaluate.add_argument("--without-diacritics", action="store_true",
+                          help="ask each question typed without diacritics and in lower case, as officials often do")
     evaluate.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     evaluate.set_defaults(run=cmd_eval)
     summary = commands.add_parser("summary", help="cited digest of what the corpus says about a province")

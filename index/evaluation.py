@@ -13,6 +13,7 @@ from .answering import MAX_ANSWER_CHARS
 from .models import Answer
 from .selection_metrics import selective_summary
 from .summary import Summary
+from .text import fold_diacritics
 
 
 class GoldFileError(ValueError):
@@ -167,15 +168,23 @@ class Tally:
         }
 
 
-def run_eval(items: list[GoldItem], ask: Callable[..., Answer], without_source: bool = False) -> Iterator[EvalRow]:
+def without_diacritics(question: str) -> str:
+    """A question as officials often type it: without diacritics, in lower case."""
+    return fold_diacritics(question).lower()
+
+
+def run_eval(items: list[GoldItem], ask: Callable[..., Answer], without_source: bool = False,
+             folded: bool = False) -> Iterator[EvalRow]:
     """Each question asked as it is; with `without_source`, each answerable one asked with its source
-    articles (and their near-duplicate copies) left out, as `ask(question, without=doc_ids)`."""
+    articles (and their near-duplicate copies) left out, as `ask(question, without=doc_ids)`; with `folded`,
+    each typed without diacritics (see without_diacritics)."""
     for item in items:
+        question = without_diacritics(item.question) if folded else item.question
         if without_source:
             if item.answerable:
-                yield EvalRow(item, ask(item.question, without=item.source_docs), deleted=True)
+                yield EvalRow(item, ask(question, without=item.source_docs), deleted=True)
         else:
-            yield EvalRow(item, ask(item.question))
+            yield EvalRow(item, ask(question))
 
 
 def summarize(rows: list[EvalRow]) -> dict[str, dict]:

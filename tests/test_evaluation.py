@@ -4,8 +4,9 @@ import json
 import pytest
 
 from bot.cli import main
-from index.evaluation import GoldFileError, load_gold, run_eval, summarize
+from index.evaluation import GoldFileError, load_gold, run_eval, summarize, without_diacritics
 from index.selector import load_selector
+from index.text import has_diacritics
 from tests.conftest import DEV_GOLD
 
 
@@ -33,6 +34,23 @@ def test_questions_asked_without_their_source_are_refused(default_engine):
     refused = sum(not row.answer.found for row in rows) / len(rows)
     assert refused >= load_selector().report["in_sample"]["seeds"]["deletion_refused"] - 0.05
     assert all(row.answer.note for row in rows if not row.answer.found)  # every refusal says why
+
+
+def test_questions_typed_without_diacritics_hold_the_figures_of_the_fit(default_engine):
+    """Officials often type without diacritics: the fit asks every dev question that way too and keeps the
+    figures it reached, which the seeds, asked folded here, must hold."""
+    rows = list(run_eval(load_gold(DEV_GOLD), default_engine.answer, folded=True))
+    assert len(rows) == 22 and all(not has_diacritics(row.answer.question) for row in rows)
+    assert all(row.answer.question == row.answer.question.lower() for row in rows)
+    overall, fitted = summarize(rows)["all"], _fitted("seeds")["without_diacritics"]
+    assert overall["fact_accuracy"] >= fitted["fact_accuracy"] - 0.05
+    assert overall["wrongly_answered"] <= fitted["wrongly_answered"] + 0.05
+    assert overall["refusal_accuracy"] == 1.0
+
+
+def test_without_diacritics_folds_marks_and_case():
+    assert without_diacritics("Huyện Bàu Bàng có bao nhiêu camera?") == "huyen bau bang co bao nhieu camera?"
+    assert without_diacritics("ĐẮK LẮK") == "dak lak"
 
 
 def test_malformed_gold_file_names_the_line(tmp_path):
@@ -94,6 +112,11 @@ def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch,
     assert main(["eval", str(DEV_GOLD), "--without-source", "--json"]) == 0
     deleted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["all"]
     assert deleted["n"] == 19 and deleted["refusal_accuracy"] >= 0.9
+    assert main(["eval", str(DEV_GOLD), "--without-diacritics", "--out", str(out), "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert "typed without diacritics" in printed and json.loads(printed.strip().splitlines()[-1])["all"]["n"] == 22
+    asked = [json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(asked) == 22 and not any(has_diacritics(q) for q in asked)  # each row says how it was asked
 
 
 def test_compare_lists_exactly_the_questions_that_flipped(tmp_path, monkeypatch, capsys, seed_engine):

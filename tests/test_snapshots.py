@@ -81,7 +81,10 @@ def test_changes_after_the_snapshot_are_layered_then_folded_into_the_next(tmp_pa
     assert {p.doc_id for p in layered.layer} == {"bau_bang", seed.stem}
     texts = [p.text for p in layered]
     assert any("61 mô hình" in t for t in texts) and not any("59 mô hình" in t for t in texts)
-    assert "347" in fresh.answer("Huyện Bàu Bàng có bao nhiêu camera an ninh kết nối với Công an huyện?").answer
+    asked = "Huyện Bàu Bàng có bao nhiêu camera an ninh kết nối với Công an huyện?"
+    answer = fresh.answer(asked)
+    # Seen once in ~20 full runs (never alone): refused, a seed sentence withheld. Say what was searched.
+    assert "347" in answer.answer, (answer, [(p.doc_id, p.text[:80]) for p in fresh.search(asked, 5)])
     layered_candidates = [_candidates(fresh.retriever, fresh, q) for q in QUESTIONS]
     # Past the threshold the indexer writes the next snapshot, reusing the unchanged rows.
     monkeypatch.setattr(snapshot_module, "LAYER_MIN_PASSAGES", 0)
