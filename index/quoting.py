@@ -109,8 +109,10 @@ def focus(sentence: str, terms: dict[str, float], budget: int) -> str:
 
 def quote(passage: Passage, joined: Neighbour | None, terms: dict[str, float],
           budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
-    """The sentence with its joined neighbour in reading order, or the sentence alone trimmed to the budget."""
-    if joined is None:
+    """The sentence with its joined neighbour in reading order, or the sentence alone trimmed to the budget.
+    A neighbour whose words the sentence all holds (a lead repeating the body's first words) is left out: it
+    would only say the same thing twice."""
+    if joined is None or set(folded_words(joined.passage.text)) <= set(folded_words(passage.text)):
         return focus(passage.text, terms, budget), (passage,)
     ordered = (joined.passage, passage) if joined.step < 0 else (passage, joined.passage)
     return " ".join(p.text for p in ordered), ordered

@@ -1,6 +1,7 @@
 """The fitted answer selector: its file, and a Wikipedia sample nobody wrote for this project holding its figures."""
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -175,6 +176,9 @@ def test_the_quote_joins_the_neighbour_the_join_model_rates_likelier(dated_engin
     assert [p.node_id for p in quoted] == [passage.node_id, options[0].passage.node_id]
     assert text.startswith(passage.text)
     assert quote(passage, None, seen.terms) == (passage.text, (passage,))
+    # A lead that repeats the sentence's first words adds nothing: the sentence alone.
+    lead = replace(options[0], step=-1, passage=replace(passage, text=passage.text.split(",")[0] + "."))
+    assert quote(passage, lead, seen.terms) == (passage.text, (passage,))
     # The engine's quote is that one.
     answer = dated_engine.answer("Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?")
     expected = quote(passage, joined, seen.terms)[0]
