@@ -110,7 +110,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
             records += [row.to_json() for row in rows]
             metrics = summarize(rows)
             _print_table(path, metrics, args.without_source, args.without_diacritics, engine.threshold)
-            reports.append(FileReport(path.name, metrics, qa_rows=tuple(rows)))
+            # The report says how the questions were asked: the same file asked two ways is two runs to compare.
+            asked_as = "".join(note for flag, note in ((args.without_source, " — without their sources"),
+                                                       (args.without_diacritics, " — typed without diacritics"))
+                               if flag)
+            reports.append(FileReport(path.name + asked_as, metrics, qa_rows=tuple(rows)))
         all_metrics[str(path)] = metrics
     if args.out:
         _write_jsonl(args.out, records)

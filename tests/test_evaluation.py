@@ -112,9 +112,11 @@ def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch,
     assert main(["eval", str(DEV_GOLD), "--without-source", "--json"]) == 0
     deleted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["all"]
     assert deleted["n"] == 19 and deleted["refusal_accuracy"] >= 0.9
-    assert main(["eval", str(DEV_GOLD), "--without-diacritics", "--out", str(out), "--json"]) == 0
+    page = tmp_path / "report.html"
+    assert main(["eval", str(DEV_GOLD), "--without-diacritics", "--out", str(out), "--json", "--html", str(page)]) == 0
     printed = capsys.readouterr().out
     assert "typed without diacritics" in printed and json.loads(printed.strip().splitlines()[-1])["all"]["n"] == 22
+    assert f"{DEV_GOLD.name} — typed without diacritics" in page.read_text(encoding="utf-8")  # the report says so
     asked = [json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(asked) == 22 and not any(has_diacritics(q) for q in asked)  # each row says how it was asked
 
