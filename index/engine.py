@@ -264,17 +264,16 @@ class Engine:
             chosen = [self._most_recent_answering(seen)]
         confidence = selection.confidence if chosen[0] == selection.best else self._confidence_of(seen, chosen[0])
         best = seen.candidates[chosen[0]].passage
-        quoted = self._quote(seen, chosen[0])[0]
         # What the sentence is about (periods.years_told), else the article's years.
         elsewhen = bool(seen.period.years) and other_period(
             seen.period.years, self._years_told(seen.candidates[chosen[0]], retriever),
             article_years(best.title, best.date))
         if elsewhen:  # what the corpus says is about other years: say which, sure or not
             return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
-                             quoted)
+                             self._quote(seen, chosen[0])[0])
         if confidence < self.threshold:
             return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
-                             withheld=quoted)
+                             withheld=self._quote(seen, chosen[0])[0])
         if seen.question.wants_list:
             chosen += self._more_articles(seen, chosen[0])
         budget = MAX_ANSWER_CHARS // len(chosen) - 6
