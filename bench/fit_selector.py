@@ -159,6 +159,17 @@ def _choose_c(rows, labels, groups, weights, names) -> float:
     return min(losses, key=losses.get)
 
 
+def _out_of_fold(rows, labels, groups, weights, c: float, names: tuple[str, ...],
+                 fold_of: dict[str, int]) -> dict[str, LinearModel]:
+    """Group -> the model fitted on the other folds' rows: what scores that group's questions out of fold."""
+    models = {}
+    for fold in range(FOLDS):
+        train = np.asarray([fold_of[g] != fold for g in groups])
+        model = _standardised_fit(rows[train], labels[train], weights[train], c, names)
+        models.update({g: model for g in fold_of if fold_of[g] == fold})
+    return models
+
+
 def _join_rows(a: Asked, probabilities: np.ndarray, best: int) -> np.ndarray:
     return join_rows([(candidate, static) for candidate, static, _ in a.options[best]], probabilities, best,
                      novelty_of(a.features, best))
@@ -185,7 +196,7 @@ def _join_data(asked: list[Asked], sentence_models: dict[str, LinearModel]):
 
 @dataclass(frozen=True)
 class Joiner:
-    """A fold's join model and the cut it joins at (the fitted base rate: see Selector.join_at)."""
+    """A fold's join model and the cut it joins at (one of those the fit tries: see Selector.join_at)."""
     model: LinearModel
     join_at: float
 
@@ -263,26 +274,14 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     full_sentence = _standardised_fit(rows, labels, weights, c_sentence, FEATURES)
     # Out-of-fold sentence models, one per group of questions (article): folds over all groups.
     fold_of = {g: i % FOLDS for i, g in enumerate(groups_all)}
-    sentence_cv = {}
-    for fold in range(FOLDS):
-        train = np.asarray([fold_of[g] != fold for g in groups])
-        model = _standardised_fit(rows[train], labels[train], weights[train], c_sentence, FEATURES)
-        for g in groups_all:
-            if fold_of[g] == fold:
-                sentence_cv[g] = model
+    sentence_cv = _out_of_fold(rows, labels, groups, weights, c_sentence, FEATURES, fold_of)
     in_sample = {g: full_sentence for g in groups_all}
 
     # The join model learns from out-of-fold sentence scores, as it will meet them on unseen questions.
     j_rows, j_labels, j_groups, j_weights = _join_data(asked, sentence_cv)
     c_join = _choose_c(j_rows, j_labels, j_groups, j_weights, JOIN_FEATURES)
     full_join = _standardised_fit(j_rows, j_labels, j_weights, c_join, JOIN_FEATURES)
-    join_cv_models = {}
-    for fold in range(FOLDS):
-        train = np.asarray([fold_of[g] != fold for g in j_groups])
-        model = _standardised_fit(j_rows[train], j_labels[train], j_weights[train], c_join, JOIN_FEATURES)
-        for g in groups_all:
-            if fold_of[g] == fold:
-                join_cv_models[g] = model
+    join_cv_models = _out_of_fold(j_rows, j_labels, j_groups, j_weights, c_join, JOIN_FEATURES, fold_of)
     # Where to cut the join model's need is chosen by the cross-validated risk-coverage of the whole answer:
     # at even odds, at the base rate of needed neighbours, or always (whenever the pair fits the budget).
     base_rate = float((j_labels * j_weights).sum() / j_weights.sum())
