@@ -273,10 +273,11 @@ def _overview(province: str, articles: list[ArticleInfo], read: list[_Article], 
     if former:
         text += " " + message("summary_former", parts="; ".join(former))
     # Cited by the newest and the oldest article read that speak of the place: the two ends of the range.
-    speaking = [a.sentences[0].passage for a in read if a.sentences and a.own] or \
-        [a.sentences[0].passage for a in read if a.sentences]
-    if not topic and len(articles) > len([a for a in read if a.own]):
-        text += " " + message("summary_newest_read", count=len([a for a in read if a.own]))
+    own = [a for a in read if a.own]
+    speaking = ([a.sentences[0].passage for a in own if a.sentences]
+                or [a.sentences[0].passage for a in read if a.sentences])
+    if not topic and len(articles) > len(own):
+        text += " " + message("summary_newest_read", count=len(own))
     marks = "".join(citations.cite(p) for p in {p.node_id: p for p in speaking[:1] + speaking[-1:]}.values())
     return f"{text}. {marks}".strip()
 
