@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (bm25s) passages fused by reciprocal rank."""
+"""Hybrid retrieval: dense (exact over a snapshot's vectors, else Chroma) and keyword (bm25s) passages fused by
+reciprocal rank."""
 from __future__ import annotations
 
 import logging
@@ -10,12 +11,13 @@ import numpy as np
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from .dense import ExactDense, unit_rows
 from .embeddings import EmbeddingServiceError
 from .glossary import Glossary
 from .keyword import KeywordIndex, LayeredKeywordIndex, context_text, keyword_tokens
 from .models import Passage
 from .snapshot import Snapshot
-from .store import PassageStore
+from .store import PassageStore, StoredPassages
 from .spelling import DiacriticRestorer, most_frequent_spellings, spelling_counts
 from .text import bigrams, folded_words
 from .view import IndexView
@@ -53,7 +55,7 @@ class _Lazy:
 
 class HybridRetriever:
     """Keyword search and scoring over the committed passages (a snapshot's rows, read from SQLite when needed,
-    plus the layer committed since, in memory); vectors stay in Chroma."""
+    plus the layer committed since, in memory); dense search over the snapshot's vectors, else Chroma's."""
 
     def __init__(self, store: PassageStore, embedding: BaseEmbedding, glossary: Glossary,
                  visible: dict[str, str] | None = None, snapshot: Snapshot | None = None,
@@ -67,13 +69,15 @@ class HybridRetriever:
         self._glossary = glossary
         if snapshot is not None and visible is not None and stamps is not None:
             since = {d: v for d, v in visible.items() if snapshot.versions.get(d) != stamps.get(d)}
-            stored = store.of_documents(since)
+            stored = store.of_documents(since, with_embeddings=snapshot.vectors is not None)
         else:
             snapshot = None
             stored = store.all()
-        layer = [Passage.from_stored(i, t, m) for i, t, m in zip(stored.ids, stored.texts, stored.metadatas)
-                 if visible is None or visible.get(m.get("doc_id")) == m.get("version")]
+        kept = [k for k, m in enumerate(stored.metadatas)
+                if visible is None or visible.get(m.get("doc_id")) == m.get("version")]
+        layer = [Passage.from_stored(stored.ids[k], stored.texts[k], stored.metadatas[k]) for k in kept]
         self.passages = IndexView(snapshot, layer, stamps)
+        self._exact = self._exact_dense(snapshot, stored, kept)
         # Keyword search indexes each sentence's context: its neighbours, the article's title and date.
         layer_tokens = [keyword_tokens(context_text(p), glossary) for p in self.passages.layer]
         layer_spellings = most_frequent_spellings(spelling_counts([p.text for p in self.passages.layer]
@@ -94,6 +98,21 @@ class HybridRetriever:
         self._context_tokens = _Lazy(lambda i: frozenset(keyword_tokens(context_text(self.passages[i]),
                                                                         glossary)))
         self._article_tokens = _Lazy(self._tokens_of_article)
+
+    def _exact_dense(self, snapshot: Snapshot | None, stored: StoredPassages, kept: list[int]) -> ExactDense | None:
+        """Exact search over the snapshot's vectors and the layer's, or None (Chroma's index answers) when the
+        snapshot saved none."""
+        if snapshot is None or snapshot.vectors is None or stored.embeddings is None:
+            return None
+        by_id = {stored.ids[k]: stored.embeddings[k] for k in kept}
+        dimension = snapshot.vectors.shape[1]
+        layer = (unit_rows([by_id[p.node_id] for p in self.passages.layer]) if self.passages.layer
+                 else np.zeros((0, dimension), dtype=np.float32))
+        if layer.shape[1] != dimension:
+            logger.warning("Passages committed since the snapshot have %d-dimension vectors, the snapshot %d: "
+                           "dense search goes through Chroma", layer.shape[1], dimension)
+            return None
+        return ExactDense(snapshot.vectors, self.passages.hidden, layer)
 
     def _tokens_of_article(self, article_id: str) -> frozenset[str]:
         tokens: set[str] = set()
@@ -150,7 +169,10 @@ class HybridRetriever:
             keyword_rank[index] = rank
         ranked = [i for i in sorted(fused, key=fused.get, reverse=True) if searchable is None or searchable[i]][:k]
         missing = [self.passages[i].node_id for i in ranked if i not in dense_by_index]
-        if missing and query_embedding is not None:
+        if missing and query_embedding is not None and self._exact is not None:
+            dense_by_index.update(self._exact.similarity_of([i for i in ranked if i not in dense_by_index],
+                                                            query_embedding))
+        elif missing and query_embedding is not None:
             vectors = self._store.embeddings(missing)
             for i in ranked:
                 vector = vectors.get(self.passages[i].node_id)
@@ -168,6 +190,8 @@ class HybridRetriever:
         deep enough to keep `pool` of its own, and the others dropped."""
         if query_embedding is None:
             return []
+        if self._exact is not None:
+            return self._exact.nearest(query_embedding, pool, searchable)
         if allowed_articles is None:
             hits = self._store.nearest(query_embedding, pool)
         else:

