@@ -69,6 +69,8 @@ class Asked:
     alone_hits: np.ndarray  # per candidate: its quote without a neighbour (trimmed to the budget) holds them
     # per candidate: its neighbours as (candidate index or None, static join features, the pair holds the facts)
     options: list[list[tuple[int | None, tuple[float, ...], bool]]]
+    # agreement[i]: features.agreement_with(i), for whichever candidate a fold's sentence model puts first
+    agreement: np.ndarray | None = None
 
 
 def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
@@ -104,7 +106,8 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                                np.asarray([holds(c.passage.text) for c in seen.candidates], dtype=bool),
                                np.asarray([holds(quote(c.passage, None, seen.terms)[0]) for c in seen.candidates],
                                           dtype=bool),
-                               options))
+                               options, np.asarray([seen.agreement(i) for i in range(len(seen.candidates))],
+                                                   dtype=np.float32)))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     return asked
@@ -228,7 +231,8 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
         best = int(np.argmax(probabilities))
         # A right fact quoted from another article still counts as right.
         holds, was_joined, need = quote_holds(a, probabilities, best, joiners[a.group])
-        rows.append(confidence_row(probabilities, a.features, best, a.question_kind, need, joiners[a.group].join_at))
+        rows.append(confidence_row(probabilities, a.features, best, a.question_kind, need, joiners[a.group].join_at,
+                                   a.agreement[best]))
         correct.append(holds)
         joined.append(was_joined)
     return rows, np.asarray(correct), joined

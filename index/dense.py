@@ -54,9 +54,11 @@ class ExactDense:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
     def nearest(self, query: list[float], k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(row, similarity) of the k most similar visible rows (within `searchable` when given), best first;
-        ties in row order, so that every process ranks alike."""
-        scores = self.similarities(query)
+        """(row, similarity) of the k most similar visible rows (within `searchable` when given), best first."""
+        return self.top(self.similarities(query), k, searchable)
+
+    def top(self, scores: np.ndarray, k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best visible rows of `similarities(query)`; ties in row order, so that every process ranks alike."""
         allowed = self._visible if searchable is None else self._visible & searchable
         candidates = np.flatnonzero(allowed)
         if not len(candidates) or k <= 0:
@@ -67,9 +69,3 @@ class ExactDense:
             candidates = candidates[scores[candidates] >= kth]
         order = np.lexsort((candidates, -scores[candidates]))[:k]
         return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
-
-    def similarity_of(self, rows: list[int], query: list[float]) -> dict[int, float]:
-        """The similarity of a few rows (candidates that came from keyword search only)."""
-        q = unit_rows(query)[0]
-        offset = len(self._saved)
-        return {r: float((self._saved[r] if r < offset else self._layer[r - offset]) @ q) for r in rows}

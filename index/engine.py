@@ -19,7 +19,7 @@ from prompts import text as message
 from .answering import MAX_ANSWER_CHARS, MAX_LIST_PARTS, question_terms
 from .catalog import Catalog, display_date
 from .embeddings import embedding_fingerprint, load_embedding
-from .features import FEATURES, candidate_features
+from .features import FEATURES, agreement_with, candidate_features
 from .followup import resolve_followup
 from .gazetteer import default_gazetteer
 from .generation import Verdict, disagreement
@@ -59,6 +59,8 @@ class Considered:
     # neighbours(i, budget): candidate i's neighbours that could join its quote, described once per question
     # (the confidence, the quote and the fit all read them).
     neighbours: Callable[..., list[Neighbour]]
+    # agreement(i): how far each candidate says what candidate i says beyond the question (features.agreement_with)
+    agreement: Callable[[int], np.ndarray]
 
 
 class Engine:
@@ -215,14 +217,19 @@ class Engine:
         @lru_cache(maxsize=None)
         def neighbours_of(index: int, budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
             return neighbours(parsed, terms, candidates[index], retriever, candidate_of, budget)
+
+        @lru_cache(maxsize=None)
+        def agreement_of(index: int) -> np.ndarray:
+            return agreement_with(parsed, candidates, index)
         return Considered(parsed, period, terms, candidates, features, Selection(None, np.zeros(0), 0.0),
-                          neighbours_of)
+                          neighbours_of, agreement_of)
 
     def consider(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
                  excluded: frozenset[str] = frozenset()) -> Considered:
         """describe(), then the fitted selector's ranking and confidence."""
         seen = self.describe(text, retriever, allowed, excluded)
-        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind, seen.neighbours))
+        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind, seen.neighbours,
+                                                            seen.agreement))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
@@ -262,7 +269,8 @@ class Engine:
         chosen = [selection.best]
         if seen.period.recent:
             chosen = [self._most_recent_answering(seen)]
-        confidence = selection.confidence if chosen[0] == selection.best else self._confidence_of(seen, chosen[0])
+        confidence = (selection.confidence if chosen[0] == selection.best and not seen.period.recent
+                      else self._confidence_of(seen, chosen[0]))
         best = seen.candidates[chosen[0]].passage
         # What the sentence is about (periods.years_told), else the article's years.
         elsewhen = bool(seen.period.years) and other_period(
@@ -330,8 +338,13 @@ class Engine:
         return years_told(sentence_then_earlier())
 
     def _confidence_of(self, seen: Considered, index: int) -> float:
-        return self.selector.confidence_of(seen.selection.probabilities, seen.features, index, seen.question.kind,
-                                           seen.neighbours(index))
+        probabilities = seen.selection.probabilities
+        if seen.period.recent:
+            # A question about now: what older articles said is superseded, not a rival answer (the confidence
+            # reads the candidates close behind, and one like it with another figure weighs against it).
+            probabilities = np.where(_older_than(seen.candidates, index), 0.0, probabilities)
+        return self.selector.confidence_of(probabilities, seen.features, index, seen.question.kind,
+                                           seen.neighbours(index), seen.agreement(index))
 
     def _most_recent_answering(self, seen: Considered) -> int:
         """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article."""
@@ -411,6 +424,14 @@ def _leans_on_context(question: str) -> bool:
     """Short, or pointing back ("này", "đó", "ấy", "còn…", "thì sao"): a question that may need the last one."""
     folded = fold_diacritics(question).lower()
     return len(question.split()) <= 6 or bool(_REFERRING.search(folded))
+
+
+def _older_than(candidates: list[Candidate], index: int) -> np.ndarray:
+    """Per candidate: its article is dated before candidate `index`'s (undated ones are never older)."""
+    date = candidates[index].passage.date
+    if article_year(date) is None:
+        return np.zeros(len(candidates), dtype=bool)
+    return np.asarray([article_year(c.passage.date) is not None and c.passage.date < date for c in candidates])
 
 
 def _other_periods(seen: Considered) -> str:

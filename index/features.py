@@ -23,7 +23,8 @@ KINDS = ("number", "date", "person", "place", "other")
 FEATURES = (
     "coverage", "coverage_gap", "focus_coverage", "context_coverage", "context_gap", "title_coverage", "neighbour_gain",
     "article_coverage", "article_gap",
-    "dense", "dense_gap", "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
+    "dense", "dense_gap", "neighbour_dense_gain", "article_dense", "article_dense_gap",
+    "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
     *(f"fit_{kind}" for kind in KINDS),
     "new_number", "new_year", "new_name", "novel_share", "slot_filled",
     "names_in_sentence", "names_in_article", "numbers_in_sentence",
@@ -74,6 +75,28 @@ def _rank(rank: int) -> float:
     return math.log1p(min(rank, MISSING_RANK))
 
 
+def _article_dense(candidates: list[Candidate]) -> dict[str, float]:
+    """Each candidate article's most similar sentence: from exact search when it gave one, else (Chroma's index
+    searched) the best among the article's candidates."""
+    best: dict[str, float] = {}
+    for c in candidates:
+        seen = c.dense if c.article_dense is None else c.article_dense
+        best[c.passage.article_id] = max(seen, best.get(c.passage.article_id, seen))
+    return best
+
+
+def agreement_with(question: Question, candidates: list[Candidate], index: int) -> np.ndarray:
+    """Per candidate: the share of what candidate `index` says beyond the question (its folded syllables the
+    question does not hold) that this candidate says too; 1 when `index` says nothing more. A story's caption,
+    lead and body repeating one fact agree; sentences that give different answers do not."""
+    asked = set(question.content)
+    said = [set(_sentence_facts(c.passage.text).syllables) for c in candidates]
+    beyond = said[index] - asked
+    if not beyond:
+        return np.ones(len(candidates))
+    return np.asarray([len(beyond & other) / len(beyond) for other in said])
+
+
 def candidate_features(question: Question, terms: dict[str, float], candidates: list[Candidate],
                        retriever: HybridRetriever, period: Period) -> np.ndarray:
     """One row per candidate, columns in FEATURES order."""
@@ -95,6 +118,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
     best_rank_of_article: dict[str, int] = {}
     for c in candidates:
         best_rank_of_article.setdefault(c.passage.article_id, c.fused_rank)
+    article_dense = _article_dense(candidates)
     for c in candidates:
         passage = c.passage
         sentence_tokens = retriever.sentence_tokens(c.row)
@@ -122,6 +146,9 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             0.0,  # article_gap
             c.dense,
             0.0,  # dense_gap
+            0.0 if c.neighbour_dense is None else c.neighbour_dense - c.dense,
+            article_dense[passage.article_id],
+            0.0,  # article_dense_gap
             _rank(c.dense_rank),
             _rank(c.keyword_rank),
             _rank(c.fused_rank),
@@ -146,7 +173,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         ])
     matrix = np.asarray(rows, dtype=float)
     for column, gap in (("coverage", "coverage_gap"), ("context_coverage", "context_gap"), ("dense", "dense_gap"),
-                        ("article_coverage", "article_gap")):
+                        ("article_coverage", "article_gap"), ("article_dense", "article_dense_gap")):
         source, target = FEATURES.index(column), FEATURES.index(gap)
         matrix[:, target] = matrix[:, source] - matrix[:, source].max()
     return matrix

@@ -38,6 +38,10 @@ class Candidate:
     fused_rank: int = 0
     dense_rank: int = 0
     keyword_rank: int = 0
+    # With exact dense search: the more similar of the sentences just before and after it in its article (0 when
+    # it has none), and the most similar sentence of its article. None when Chroma's index searched.
+    neighbour_dense: float | None = None
+    article_dense: float | None = None
 
 
 MISSING_RANK = 1000
@@ -154,7 +158,12 @@ class HybridRetriever:
         if allowed_articles is not None or excluded_articles:
             searchable = self.passages.row_mask(allowed_articles, excluded_articles)
         query_embedding = self._query_vector(self.dense_query_text(question))
-        dense_hits = self._dense_hits(query_embedding, pool, allowed_articles, searchable)
+        scores = None
+        if self._exact is not None and query_embedding is not None:
+            scores = self._exact.similarities(query_embedding)
+            dense_hits = self._exact.top(scores, pool, searchable)
+        else:
+            dense_hits = self._dense_hits(query_embedding, pool, allowed_articles, searchable)
         keyword_hits = self.keywords.search(query_tokens, pool, searchable)
         fused: dict[int, float] = defaultdict(float)
         dense_by_index: dict[int, float] = {}
@@ -169,9 +178,8 @@ class HybridRetriever:
             keyword_rank[index] = rank
         ranked = [i for i in sorted(fused, key=fused.get, reverse=True) if searchable is None or searchable[i]][:k]
         missing = [self.passages[i].node_id for i in ranked if i not in dense_by_index]
-        if missing and query_embedding is not None and self._exact is not None:
-            dense_by_index.update(self._exact.similarity_of([i for i in ranked if i not in dense_by_index],
-                                                            query_embedding))
+        if scores is not None:
+            dense_by_index.update((i, float(scores[i])) for i in ranked if i not in dense_by_index)
         elif missing and query_embedding is not None:
             vectors = self._store.embeddings(missing)
             for i in ranked:
@@ -179,8 +187,17 @@ class HybridRetriever:
                 if vector is not None:
                     dense_by_index[i] = float(sum(a * b for a, b in zip(vector, query_embedding)))
         return [Candidate(replace(self.passages[i], score=fused[i]), i, fused[i], dense_by_index.get(i, 0.0),
-                          fused_rank, dense_rank.get(i, MISSING_RANK), keyword_rank.get(i, MISSING_RANK))
+                          fused_rank, dense_rank.get(i, MISSING_RANK), keyword_rank.get(i, MISSING_RANK),
+                          *self._dense_context(i, scores))
                 for fused_rank, i in enumerate(ranked)]
+
+    def _dense_context(self, row: int, scores: np.ndarray | None) -> tuple[float | None, float | None]:
+        """(the better neighbour's similarity, the article's best) from exact search's scores of every row."""
+        if scores is None:
+            return None, None
+        article = self.passages.article_rows(self.passages[row].article_id)
+        beside = [float(scores[r]) for r in (row - 1, row + 1) if r in article]
+        return max(beside, default=0.0), float(scores[article.start:article.stop].max())
 
     def _dense_hits(self, query_embedding: list[float] | None, pool: int, allowed_articles: set[str] | None,
                     searchable: np.ndarray | None) -> list[tuple[int, float]]:

@@ -8,11 +8,16 @@ import pytest
 
 from index import Engine, load_settings
 from index.evaluation import load_gold, run_eval, summarize
-from index.features import FEATURES
+from index.features import FEATURES, agreement_with
+from index.gazetteer import default_gazetteer
+from index.glossary import default_glossary
+from index.models import Passage
+from index.question import analyse
+from index.retrieval import Candidate
 from index.periods import asked_period, years_in, years_told
 from index.selection_metrics import aurc, coverage_at, risk_coverage
 from index.quoting import JOIN_FEATURES, neighbours, quote
-from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, load_selector
+from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, load_selector
 from tests.conftest import XQUAD_SAMPLE
 
 
@@ -41,6 +46,32 @@ def test_confidence_orders_the_candidates_it_scores():
     selection = selector.select(rows, "other")
     assert selection.best is not None and 0 <= selection.confidence <= 1
     assert selection.probabilities.shape == (3,)
+
+
+def test_agreement_is_how_far_a_candidate_repeats_what_the_best_says_beyond_the_question():
+    def candidate(text: str) -> Candidate:
+        return Candidate(Passage(node_id=text, doc_id="d", article_id="a", title="t", date=None, source=None,
+                                 province=None, provinces=(), text=text, window=text, position=0), 0, 0.0, 0.0)
+    question = analyse("Cầu thủ nào ghi bàn duy nhất giúp Chelsea thắng?", default_glossary(), default_gazetteer())
+    candidates = [candidate("Batshuayi ghi bàn duy nhất giúp Chelsea thắng West Brom."),
+                  candidate("Bàn thắng duy nhất của Batshuayi giúp Chelsea hạ West Brom."),
+                  candidate("Hazard ghi bàn giúp Chelsea thắng Arsenal."),
+                  candidate("Chelsea thắng.")]
+    agreement = agreement_with(question, candidates, 0)
+    assert agreement[0] == 1.0 and agreement[1] > 0.9  # "batshuayi west brom" said again
+    assert agreement[2] == 0.0
+    assert list(agreement_with(question, candidates, 3)) == [1.0] * 4  # it says nothing the question does not
+
+
+def test_corroboration_reads_the_likeliest_candidate_that_repeats_the_best():
+    probabilities = np.array([0.9, 0.8, 0.7])
+    features = np.zeros((3, len(FEATURES)))
+    corroboration = CONFIDENCE_FEATURES.index("corroboration")
+    row = confidence_row(probabilities, features, 0, "other", 0.0, 0.5, np.array([1.0, 0.0, 0.5]))
+    assert row[corroboration] == pytest.approx(0.35)
+    assert row[CONFIDENCE_FEATURES.index("lead")] == pytest.approx(0.1)
+    assert confidence_row(probabilities, features, 0, "other", 0.0, 0.5)[corroboration] == 0.0
+    assert len(row) == len(CONFIDENCE_FEATURES)
 
 
 def test_risk_coverage_curve_and_its_area():

@@ -211,5 +211,5 @@ def test_exact_dense_search_keeps_hidden_and_unsearchable_rows_out_and_breaks_ti
     assert [r for r, _ in dense.nearest(query, 3)] == [0, 4, 3]
     searchable = np.array([False, True, True, True, True, True])
     assert [r for r, _ in dense.nearest(query, 2, searchable)] == [4, 3]
-    assert dense.similarity_of([3, 5], query) == pytest.approx({3: 2 ** -0.5, 5: -1.0})
+    assert dense.similarities(query)[[3, 5]] == pytest.approx([2 ** -0.5, -1.0])
     assert dense.nearest(query, 10)[-1] == (5, -1.0)
