@@ -40,10 +40,6 @@ class ExactDense:
         self._layer = layer
         self._visible = np.concatenate([~hidden, np.ones(len(layer), dtype=bool)])
 
-    @property
-    def dimension(self) -> int:
-        return self._saved.shape[1] if len(self._saved) else self._layer.shape[1]
-
     def similarities(self, query: list[float]) -> np.ndarray:
         """Every row's cosine similarity to the query."""
         q = unit_rows(query)[0]

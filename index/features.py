@@ -88,7 +88,7 @@ def _article_dense(candidates: list[Candidate]) -> dict[str, float]:
 def agreement_with(question: Question, candidates: list[Candidate], index: int) -> np.ndarray:
     """Per candidate: the share of what candidate `index` says beyond the question (its folded syllables the
     question does not hold) that this candidate says too; 1 when `index` says nothing more. A story's caption,
-    lead and body repeating one fact agree; sentences that give different answers do not."""
+    lead and body repeating one fact agree fully, the same story with another figure mostly, another topic not."""
     asked = set(question.content)
     said = [set(_sentence_facts(c.passage.text).syllables) for c in candidates]
     beyond = said[index] - asked
