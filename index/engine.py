@@ -96,8 +96,13 @@ class Engine:
     def _load(self) -> tuple[HybridRetriever, Catalog]:
         mtime = self._manifest_mtime()
         manifest = Manifest.load(self.settings.manifest_path)
-        retriever = HybridRetriever(self.store, self.embedding, self.glossary, manifest.versions(),
-                                    self._snapshot(), manifest.stamps())
+        snapshot = self._snapshot()
+        if snapshot is None and manifest.documents:
+            # After an upgrade that changed the snapshot's format or tokenizing, or a snapshot write that failed.
+            logger.warning("No usable snapshot under %s: loading reads every passage from Chroma and dense search "
+                           "is approximate; run 'hoidap index' once to write one", self.settings.data_dir)
+        retriever = HybridRetriever(self.store, self.embedding, self.glossary, manifest.versions(), snapshot,
+                                    manifest.stamps())
         self._copies = manifest.copies()
         self._loaded_manifest = mtime
         return retriever, Catalog(retriever.passages.articles())
