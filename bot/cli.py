@@ -131,7 +131,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 _TABLE = ("n", "fact_accuracy", "citation_hit", "refusal_accuracy", "false_refusal_rate", "wrongly_answered",
           "mean_latency_ms")
-_SELECTIVE = ("coverage_at_2pct_risk", "coverage_at_5pct_risk", "coverage_at_10pct_risk", "aurc")
+_SELECTIVE = ("wrong_among_answered", "coverage_at_2pct_risk", "coverage_at_5pct_risk", "coverage_at_10pct_risk",
+              "aurc")
 
 
 def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, threshold: float) -> None:

@@ -128,6 +128,7 @@ class Tally:
     unanswerable: int = 0
     refused_right: int = 0
     wrongly_answered: int = 0
+    answered: int = 0
     right_elsewhere: int = 0  # asked without its sources, answered, and the facts are there all the same
     latencies: list[float] = field(default_factory=list)
     confidences: list[float] = field(default_factory=list)
@@ -139,6 +140,7 @@ class Tally:
         self.confidences.append(answer.confidence or 0.0)
         self.right_if_answered.append(row.right_if_answered)
         self.wrongly_answered += answer.found and not row.correct
+        self.answered += answer.found
         if not row.expects_answer:
             self.unanswerable += 1
             self.refused_right += not answer.found
@@ -160,6 +162,8 @@ class Tally:
             "refusal_accuracy": ratio(self.refused_right, self.unanswerable),
             "false_refusal_rate": ratio(self.false_refusals, self.answerable),
             "wrongly_answered": ratio(self.wrongly_answered, n),
+            # The risk HOIDAP_ANSWER_RISK sets, as it turned out on this file: wrong answers among those given.
+            "wrong_among_answered": ratio(self.wrongly_answered, self.answered),
             "answered_right_elsewhere": self.right_elsewhere,
             "mean_latency_ms": round(sum(self.latencies) / len(self.latencies), 1) if self.latencies else None,
             # Risk-coverage needs questions that should be answered; without any, every answer is wrong.

@@ -76,6 +76,7 @@ def selective_metrics(asked: Sequence, confidence: np.ndarray, correct: np.ndarr
         "questions": int(normal.sum()),
         "fact_accuracy": share(answered & correct, answerable),
         "wrongly_answered": share(answered & ~correct, normal),
+        "wrong_among_answered": share(~correct, answered & normal),
         "refused_answerable": share(~answered, answerable),
         "near_misses_refused": f"{int((~answered & unanswerable).sum())} of {int(unanswerable.sum())}",
         "deletion_refused": share(~answered, deleted),

@@ -109,6 +109,8 @@ def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch,
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 22 + 4 and all("correct" in row for row in rows)
     assert all(row["reason"] for row in rows if row.get("kind") != "summary" and not row["found"])
+    given = [row for row in rows if row.get("kind") != "summary" and row["found"]]
+    assert overall["wrong_among_answered"] == round(sum(not row["correct"] for row in given) / len(given), 3)
     assert main(["eval", str(DEV_GOLD), "--without-source", "--json"]) == 0
     deleted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["all"]
     assert deleted["n"] == 19 and deleted["refusal_accuracy"] >= 0.9
