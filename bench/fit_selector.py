@@ -70,7 +70,7 @@ class Asked:
     # per candidate: its neighbours as (candidate index or None, static join features, the pair holds the facts)
     options: list[list[tuple[int | None, tuple[float, ...], bool]]]
     # agreement[i]: features.agreement_with(i), for whichever candidate a fold's sentence model puts first
-    agreement: np.ndarray | None = None
+    agreement: np.ndarray
 
 
 def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:

@@ -49,12 +49,9 @@ class ExactDense:
                 parts.append(self._layer @ q)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
-    def nearest(self, query: list[float], k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(row, similarity) of the k most similar visible rows (within `searchable` when given), best first."""
-        return self.top(self.similarities(query), k, searchable)
-
     def top(self, scores: np.ndarray, k: int, searchable: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The k best visible rows of `similarities(query)`; ties in row order, so that every process ranks alike."""
+        """(row, similarity) of the k best visible rows of `similarities(query)` (within `searchable` when given),
+        best first; ties in row order, so that every process ranks alike."""
         allowed = self._visible if searchable is None else self._visible & searchable
         candidates = np.flatnonzero(allowed)
         if not len(candidates) or k <= 0:

@@ -177,12 +177,12 @@ class HybridRetriever:
             fused[index] += 1.0 / (RRF_K + rank)
             keyword_rank[index] = rank
         ranked = [i for i in sorted(fused, key=fused.get, reverse=True) if searchable is None or searchable[i]][:k]
-        missing = [self.passages[i].node_id for i in ranked if i not in dense_by_index]
+        unscored = [i for i in ranked if i not in dense_by_index]  # found by keyword search alone
         if scores is not None:
-            dense_by_index.update((i, float(scores[i])) for i in ranked if i not in dense_by_index)
-        elif missing and query_embedding is not None:
-            vectors = self._store.embeddings(missing)
-            for i in ranked:
+            dense_by_index.update((i, float(scores[i])) for i in unscored)
+        elif unscored and query_embedding is not None:
+            vectors = self._store.embeddings([self.passages[i].node_id for i in unscored])
+            for i in unscored:
                 vector = vectors.get(self.passages[i].node_id)
                 if vector is not None:
                     dense_by_index[i] = float(sum(a * b for a, b in zip(vector, query_embedding)))
@@ -201,14 +201,13 @@ class HybridRetriever:
 
     def _dense_hits(self, query_embedding: list[float] | None, pool: int, allowed_articles: set[str] | None,
                     searchable: np.ndarray | None) -> list[tuple[int, float]]:
-        """(row, cosine similarity) of the nearest visible passages, within the allowed articles when given.
+        """Through Chroma's index (no snapshot vectors): (row, cosine similarity) of the nearest visible
+        passages, within the allowed articles when given.
         Chroma filters a query by article slowly when the list is long (a big city's thousands of articles:
         125 ms at 200,000 passages), so a province holding a fair share of the corpus is searched unfiltered,
         deep enough to keep `pool` of its own, and the others dropped."""
         if query_embedding is None:
             return []
-        if self._exact is not None:
-            return self._exact.nearest(query_embedding, pool, searchable)
         if allowed_articles is None:
             hits = self._store.nearest(query_embedding, pool)
         else:

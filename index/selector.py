@@ -5,8 +5,9 @@ the data and the scores they reached, in index/data/selector.json:
 - the sentence model scores each candidate (FEATURES of index/features.py) as the one holding the answer;
 - the join model says whether a neighbour of the chosen sentence joins the quote (index/quoting.py): the
   probability that the sentence alone misses the answer that it and the neighbour hold;
-- the confidence model turns the best candidate's score and its lead over the runner-up into the
-  probability that the quoted answer is right, calibrated on cross-validated predictions.
+- the confidence model turns the best candidate's score, its lead over the runner-up, how much the likeliest
+  other candidate repeats it, its coverage and the join model's need into the probability that the quoted
+  answer is right, calibrated on cross-validated predictions.
 The refusal threshold comes from the same file: the lowest confidence whose answered questions were
 wrong at most `risk` of the time on the development data.
 """

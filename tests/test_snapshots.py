@@ -210,8 +210,9 @@ def test_exact_dense_search_keeps_hidden_and_unsearchable_rows_out_and_breaks_ti
     dense = ExactDense(saved, hidden, layer)
     query = [2.0, 0.0]
     # Row 1 equals row 0 but is hidden; rows 0 and 4 tie: row order decides, in every process.
-    assert [r for r, _ in dense.nearest(query, 3)] == [0, 4, 3]
+    scores = dense.similarities(query)
+    assert [r for r, _ in dense.top(scores, 3)] == [0, 4, 3]
     searchable = np.array([False, True, True, True, True, True])
-    assert [r for r, _ in dense.nearest(query, 2, searchable)] == [4, 3]
-    assert dense.similarities(query)[[3, 5]] == pytest.approx([2 ** -0.5, -1.0])
-    assert dense.nearest(query, 10)[-1] == (5, -1.0)
+    assert [r for r, _ in dense.top(scores, 2, searchable)] == [4, 3]
+    assert scores[[3, 5]] == pytest.approx([2 ** -0.5, -1.0])
+    assert dense.top(scores, 10)[-1] == (5, -1.0)
