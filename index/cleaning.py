@@ -17,6 +17,40 @@ _RELATED_NEWS = re.compile(
 _ALT_TEXT = re.compile(r"[-–]\s*(Anh|Ảnh)\s*\d+$")
 _TERMINAL = tuple(".!?…:;\"”’)»")
 _LONG_LINE = 80
+# A photo credit the CMS leaves inside the paragraph, after the caption: "Hiện trường vụ tai nạn. (Ảnh: Mạnh
+# Tú/TTXVN) Ngày 3/6, …", "… (Nguồn Sina) Tuy nhiên …". Left in, it glues the caption to the next sentence, and
+# when that sentence repeats the lead (news sites open the body with it) the two no longer read as one.
+_CREDIT = re.compile(r"\s*\((?:ảnh|nguồn|photo|source)\b[^()\n]{0,60}\)", re.IGNORECASE)
+# The same credit as a sentence of its own: "… tư thế bào thai. Ảnh: Pinterest. Theo người dân …".
+_BARE_CREDIT = re.compile(r"(?<=[.!?…])\s+(?:ảnh|nguồn)\s*:\s*[^.!?()\n]{1,40}\.(?=\s|$)", re.IGNORECASE)
+# An inline link to another story, its headline in brackets between two sentences: "… cho người dân.
+# [Thủ tướng Ireland quan ngại về liên minh …] Trước đó, …". Its words are another article's.
+_RELATED_LINK = re.compile(r"(?:^|(?<=[.!?…\"”’)]))\s*\[(?P<headline>[^\[\]\n]{10,200})\](?=\s+\S|\s*$)")
+
+
+def without_inline_furniture(line: str) -> str:
+    """The line without photo credits and related-story links set inside its paragraph, the sentences
+    around them kept apart (a caption without a full stop gets one)."""
+    line = _RELATED_LINK.sub(_drop_related_link, line)
+    line = _BARE_CREDIT.sub("", line)
+    return " ".join(_CREDIT.sub(_drop_credit, line).split())
+
+
+def _drop_related_link(match: re.Match) -> str:
+    headline = match.group("headline").strip()
+    # A headline starts with a capital and has a few words; "[không phải loại ICBM-ND]" is the editor's aside.
+    if not headline[:1].isupper() or len(headline.split()) < 4:
+        return match.group(0)
+    return " "
+
+
+def _drop_credit(match: re.Match) -> str:
+    before = match.string[:match.start()].rstrip()
+    after = match.string[match.end():].lstrip()
+    if not before or not after or not (after[0].isupper() or after[0].isdigit()):
+        return ""  # "… Olympic Rio 2016 (Ảnh: Getty). Sau …": the sentence's own stop follows
+    # "… tốt hơn (Ảnh: AP) Ông gọi …": the caption had no full stop; the credit was its end.
+    return "" if before.endswith(_TERMINAL) else "."
 
 
 def is_boilerplate(line: str) -> bool:
@@ -39,6 +73,9 @@ def clean_lines(raw: str) -> list[str]:
     for line in raw_lines:
         if _RELATED_NEWS.match(line):
             break
+        line = without_inline_furniture(line)
+        if not line:
+            continue
         if is_boilerplate(line) or (written_with_diacritics and _is_undiacritized_copy(line)):
             continue
         # Photo captions repeat on the next line; long passages repeat anywhere.

@@ -73,3 +73,23 @@ def test_article_naming_no_province_is_not_guessed():
 def test_person_named_like_a_district_is_not_a_province():
     """Regression: 'Ngô Đông Hải' tagged an article with Bạc Liêu (Đông Hải is one of its districts)."""
     assert "Bạc Liêu" not in articles("000_f341a22eafc8bfc0")[1].provinces
+
+
+def test_photo_credits_and_related_story_links_inside_a_paragraph_are_dropped():
+    """A news site's page as the crawler stores it: the lead, then a paragraph opening with the photo's caption
+    and credit, whose next sentence repeats the lead, with a link to another story between two sentences."""
+    raw = ("Thủ tướng Ireland Enda Kenny từ chức sau 6 năm cầm quyền 14/06/2017\n\n"
+           "Thủ tướng Ireland Enda Kenny ngày 13/6 đã chính thức thông báo quyết định từ chức.\n"
+           "Thủ tướng Ireland Enda Kenny. (Nguồn: independent.ie) Thủ tướng Ireland Enda Kenny ngày 13/6 đã chính "
+           "thức thông báo quyết định từ chức. Ông thừa nhận chính sách của mình không hoàn toàn đúng. "
+           "[Thủ tướng Ireland quan ngại về liên minh đảng Bảo thủ và đảng DUP] Trước đó, hồi tháng 5, ông Kenny đã "
+           "rút khỏi vị trí thủ lĩnh đảng. Đám đông chờ ông ở Dublin (Ảnh: AP) Tên lửa [không phải loại ICBM-ND] "
+           "đã được phóng. Hàng nghìn người dự lễ. Ảnh: Reuters. Lễ kéo dài hai giờ.\n")
+    (article,) = parse_articles("news_1", raw)
+    texts = [text for _, text, _ in passages_for([article])]
+    assert not any("Nguồn" in t or "Ảnh" in t or "quan ngại về liên minh" in t for t in texts)
+    assert sum("ngày 13/6 đã chính thức thông báo" in t for t in texts) == 1  # the body's repeat of the lead
+    assert "Trước đó, hồi tháng 5, ông Kenny đã rút khỏi vị trí thủ lĩnh đảng." in texts
+    assert "Đám đông chờ ông ở Dublin." in texts  # the caption the credit ended
+    assert "Tên lửa [không phải loại ICBM-ND] đã được phóng." in texts  # an editor's aside is the text's own
+    assert "Lễ kéo dài hai giờ." in texts
