@@ -21,8 +21,11 @@ _LONG_LINE = 80
 # Tú/TTXVN) Ngày 3/6, …", "… (Nguồn Sina) Tuy nhiên …". Left in, it glues the caption to the next sentence, and
 # when that sentence repeats the lead (news sites open the body with it) the two no longer read as one.
 _CREDIT = re.compile(r"\s*\((?:ảnh|nguồn|photo|source)\b[^()\n]{0,60}\)", re.IGNORECASE)
-# The same credit as a sentence of its own: "… tư thế bào thai. Ảnh: Pinterest. Theo người dân …".
-_BARE_CREDIT = re.compile(r"(?<=[.!?…])\s+(?:ảnh|nguồn)\s*:\s*[^.!?()\n]{1,40}\.(?=\s|$)", re.IGNORECASE)
+# The same credit as a sentence of its own: "… tư thế bào thai. Ảnh: Pinterest. Theo người dân …", or without
+# its full stop when it ends in an agency's tag: "… phân công. Ảnh: Nguyễn Dân/TTXVN Trước đó, …".
+# The tagged form is tried first: "Ảnh: X/TTXVN Khách về lúc 9 giờ." is not a credit up to the full stop.
+_BARE_CREDIT = re.compile(r"(?:^|(?<=[.!?…\"”]))\s*(?:Ảnh|Nguồn)\s*:\s*(?:[^.!?()/\n]{1,40}/)+[A-ZĐ][A-ZĐ+]+(?=\s|$)\.?"
+                          r"|(?<=[.!?…])\s+(?:[ảẢ]nh|[nN]guồn)\s*:\s*[^.!?()\n]{1,40}\.(?=\s|$)")
 # An inline link to another story, its headline in brackets between two sentences: "… cho người dân.
 # [Thủ tướng Ireland quan ngại về liên minh …] Trước đó, …". Its words are another article's.
 _RELATED_LINK = re.compile(r"(?:^|(?<=[.!?…\"”’)]))\s*\[(?P<headline>[^\[\]\n]{10,200})\](?=\s+\S|\s*$)")
