@@ -265,7 +265,11 @@ def write_snapshot(data_dir: Path, versions: dict[str, str], wanted_recipe: str,
     temporary = root / f"tmp-{os.getpid()}-{time.time_ns()}"
     temporary.mkdir()
     try:
-        _Writer(temporary, previous).write(versions, wanted_recipe, new_passages)
+        writer = _Writer(temporary, previous)
+        try:
+            writer.write(versions, wanted_recipe, new_passages)
+        finally:
+            writer.close()  # a write that fails midway leaves no open file or connection behind
         final = root / f"{time.time_ns():020d}"
         os.rename(temporary, final)
     except BaseException:
@@ -316,6 +320,11 @@ class _Writer:
         self.db.commit()
         if self.previous is not None:
             self.db.execute("DETACH DATABASE old")
+        self.db.close()
+
+    def close(self) -> None:
+        """Release the folder's files (again, after write() closed them: a no-op)."""
+        self.vectors.close()
         self.db.close()
 
     def _write_vectors(self, vectors: np.ndarray | None) -> None:

@@ -203,6 +203,21 @@ def test_a_snapshot_that_cannot_be_written_does_not_fail_the_index_run(tmp_path,
     assert engine.answer(QUESTIONS[1]).found  # everything read from Chroma instead
 
 
+def test_a_snapshot_write_that_fails_midway_leaves_no_folder_and_no_open_file(tmp_path):
+    import os
+
+    def batches():
+        raise OSError("disk full")
+        yield  # a generator: the writer has opened its files when the first batch fails
+
+    with pytest.raises(OSError, match="disk full"):
+        snapshot_module.write_snapshot(tmp_path, {"a": "1"}, "recipe", None, batches())
+    assert not list(snapshot_root(tmp_path).iterdir())
+    still_open = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+                  if os.path.exists(f"/proc/self/fd/{fd}")]
+    assert not [path for path in still_open if str(snapshot_root(tmp_path)) in path]
+
+
 def test_exact_dense_search_keeps_hidden_and_unsearchable_rows_out_and_breaks_ties_by_row():
     saved = unit_rows([[1, 0], [1, 0], [0, 1], [1, 1]])
     layer = unit_rows([[1, 0], [-1, 0]])
