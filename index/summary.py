@@ -209,7 +209,7 @@ def _holds(text: str, words: str) -> bool:
     if has_diacritics(words):
         plain = f" {' '.join(w.lower() for w in text_words(text))} "
         return all(f" {w.lower()} " in plain for w in text_words(words))
-    plain = f" {' '.join(folded_words(text))} "
+    plain = _folded_padded(text)
     return all(f" {w} " in plain for w in folded_words(words))
 
 
@@ -251,8 +251,13 @@ def _full_names(province: str, covered: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _spells(text: str, names: tuple[str, ...]) -> bool:
-    plain = f" {' '.join(folded_words(text))} "
+    plain = _folded_padded(text)
     return any(f" {name} " in plain for name in names)
+
+
+def _folded_padded(text: str) -> str:
+    """The folded syllables between spaces: ' {word} ' in it finds whole words only."""
+    return f" {' '.join(folded_words(text))} "
 
 
 def _overview(province: str, articles: list[ArticleInfo], read: list[_Article], citations: _Citations,
