@@ -20,7 +20,10 @@ _LONG_LINE = 80
 # A photo credit the CMS leaves inside the paragraph, after the caption: "Hiện trường vụ tai nạn. (Ảnh: Mạnh
 # Tú/TTXVN) Ngày 3/6, …", "… (Nguồn Sina) Tuy nhiên …". Left in, it glues the caption to the next sentence, and
 # when that sentence repeats the lead (news sites open the body with it) the two no longer read as one.
-_CREDIT = re.compile(r"\s*\((?:ảnh|nguồn|photo|source)\b[^()\n]{0,60}\)", re.IGNORECASE)
+# With a colon, or capitalised and then a capitalised name or "minh họa": "(nguồn vốn ngân sách tỉnh)" is the
+# text's own words.
+_CREDIT = re.compile(r"\s*\((?:(?:[ảẢ]nh|[nN]guồn|Photo|Source)\s*:[^()\n]{1,60}"
+                     r"|(?:Ảnh|Nguồn)(?:\s+(?:[A-ZĐ]|minh họa)[^()\n]{0,60})?|ảnh minh họa)\)")
 # The same credit as a sentence of its own: "… tư thế bào thai. Ảnh: Pinterest. Theo người dân …", or without
 # its full stop when it ends in an agency's tag: "… phân công. Ảnh: Nguyễn Dân/TTXVN Trước đó, …".
 # The tagged form is tried first: "Ảnh: X/TTXVN Khách về lúc 9 giờ." is not a credit up to the full stop.
