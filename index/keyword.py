@@ -82,6 +82,21 @@ class KeywordIndex:
         return top_scores(self._bm25.get_scores(known), k, searchable)
 
 
+def _token_frequencies(snapshot, rows: np.ndarray) -> dict[int, int]:
+    """Token id -> how many of these snapshot rows hold it (one pass over their tokens, however many rows)."""
+    if not len(rows):
+        return {}
+    ids, offsets = snapshot.token_ids_of_rows()
+    starts, lengths = offsets[rows], offsets[rows + 1] - offsets[rows]
+    positions = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
+    tokens = np.asarray(ids[positions], dtype=np.int64)
+    owners = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    span = int(tokens.max(initial=0)) + 1
+    distinct = np.unique(owners * span + tokens) % span  # each token once per row
+    counted = np.bincount(distinct, minlength=span)
+    return {int(token): int(counted[token]) for token in np.flatnonzero(counted)}
+
+
 class LayeredKeywordIndex:
     """A snapshot's saved bm25s index, minus the rows of documents changed since (`hidden`), plus the passages
     committed since (`layer`, rows after the snapshot's). The layer is scored by the same BM25 formula with
@@ -100,6 +115,10 @@ class LayeredKeywordIndex:
             for token in counts:
                 self._postings.setdefault(token, []).append(row)
         self._size = snapshot.size - int(hidden.sum()) + len(layer)
+        # The saved frequencies still count the hidden rows: take them out. Left in, a corpus whose files all
+        # changed since the snapshot (an upgrade re-reads every file) counted each token twice against the rows
+        # that hold it, and the question's term weights went negative.
+        self._hidden_frequency = _token_frequencies(snapshot, np.flatnonzero(hidden))
         self._known: dict[str, tuple[int, int] | None] = {}
 
     def _lookup(self, tokens: list[str]) -> None:
@@ -112,7 +131,8 @@ class LayeredKeywordIndex:
     def _frequency(self, token: str) -> int:
         self._lookup([token])
         saved = self._known[token]
-        return (saved[1] if saved else 0) + self._layer_frequency.get(token, 0)
+        kept = saved[1] - self._hidden_frequency.get(saved[0], 0) if saved else 0
+        return kept + self._layer_frequency.get(token, 0)
 
     def idf(self, token: str) -> float:
         return lucene_idf(self._size, self._frequency(token))
