@@ -271,11 +271,10 @@ class Engine:
         selection = seen.selection
         if selection.best is None:
             return not_found("no passage shares a word with the question")
-        chosen = [selection.best]
-        if seen.period.recent:
-            chosen = [self._most_recent_answering(seen)]
-        confidence = (selection.confidence if chosen[0] == selection.best and not seen.period.recent
-                      else self._confidence_of(seen, chosen[0]))
+        chosen, confidence = [selection.best], selection.confidence
+        if seen.period.recent:  # read as of now: older articles are superseded, not rivals (_confidence_of)
+            newest, confidence = self._most_recent_answering(seen)
+            chosen = [newest]
         best = seen.candidates[chosen[0]].passage
         # What the sentence is about (periods.years_told), else the article's years.
         elsewhen = bool(seen.period.years) and other_period(
@@ -351,13 +350,17 @@ class Engine:
         return self.selector.confidence_of(probabilities, seen.features, index, seen.question.kind,
                                            seen.neighbours(index), seen.agreement(index))
 
-    def _most_recent_answering(self, seen: Considered) -> int:
-        """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article."""
-        sure = [i for i in range(len(seen.candidates)) if self._confidence_of(seen, i) >= self.threshold
-                and article_year(seen.candidates[i].passage.date) is not None]
+    def _most_recent_answering(self, seen: Considered) -> tuple[int, float]:
+        """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article
+        (else the best candidate), with its confidence."""
+        dated = {i: self._confidence_of(seen, i) for i, c in enumerate(seen.candidates)
+                 if article_year(c.passage.date) is not None}
+        sure = [i for i, confidence in dated.items() if confidence >= self.threshold]
         if not sure:
-            return seen.selection.best
-        return max(sure, key=lambda i: (seen.candidates[i].passage.date, seen.selection.probabilities[i]))
+            best = seen.selection.best
+            return best, dated[best] if best in dated else self._confidence_of(seen, best)
+        newest = max(sure, key=lambda i: (seen.candidates[i].passage.date, seen.selection.probabilities[i]))
+        return newest, dated[newest]
 
     def _more_articles(self, seen: Considered, first: int) -> list[int]:
         """A list question ('những tỉnh nào'): one more sentence per other article, each sure enough alone."""
