@@ -41,11 +41,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from index import Engine, load_settings  # noqa: E402
-from index.quoting import JOIN_FEATURES, join_rows, quote  # noqa: E402
+from index.quoting import JOIN_FEATURES, fits_together, join_rows, quote  # noqa: E402
 from index.evaluation import facts_present, load_gold, without_diacritics  # noqa: E402
 from index.features import FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
-                            joined_option, novelty_of)
+                            joined_options, novelty_of)
 from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
 from index.text import has_diacritics  # noqa: E402
 
@@ -70,6 +70,9 @@ class Asked:
     alone_hits: np.ndarray  # per candidate: its quote without a neighbour (trimmed to the budget) holds them
     # per candidate: its neighbours as (candidate index or None, static join features, the pair holds the facts)
     options: list[list[tuple[int | None, tuple[float, ...], bool]]]
+    # per candidate: its quote with both neighbours holds the facts (False when the three do not fit the budget)
+    both_hits: np.ndarray
+    both_fit: np.ndarray  # per candidate: it and both its neighbours fit the budget as one quote
     # agreement[i]: features.agreement_with(i), for whichever candidate a fold's sentence model puts first
     agreement: np.ndarray
 
@@ -99,15 +102,19 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
 
             def holds(answer: str) -> bool:
                 return bool(item.answer_facts) and facts_present(answer, item.answer_facts)
-            options = [[(n.candidate, n.static, holds(quote(c.passage, n, seen.terms)[0])) for n in seen.neighbours(i)]
+            options = [[(n.candidate, n.static, holds(quote(c.passage, (n,), seen.terms)[0])) for n in seen.neighbours(i)]
                        for i, c in enumerate(seen.candidates)]
+            both_fit = np.asarray([fits_together(c.passage, seen.neighbours(i)) for i, c in enumerate(seen.candidates)],
+                                  dtype=bool)
+            both_hits = np.asarray([bool(fit) and holds(quote(c.passage, tuple(seen.neighbours(i)), seen.terms)[0])
+                                    for fit, (i, c) in zip(both_fit, enumerate(seen.candidates))], dtype=bool)
             asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode != "without",
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
                                seen.question.kind, seen.features,
                                np.asarray([holds(c.passage.text) for c in seen.candidates], dtype=bool),
-                               np.asarray([holds(quote(c.passage, None, seen.terms)[0]) for c in seen.candidates],
+                               np.asarray([holds(quote(c.passage, (), seen.terms)[0]) for c in seen.candidates],
                                           dtype=bool),
-                               options, np.asarray([seen.agreement(i) for i in range(len(seen.candidates))],
+                               options, both_hits, both_fit, np.asarray([seen.agreement(i) for i in range(len(seen.candidates))],
                                                    dtype=np.float32)))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
@@ -200,9 +207,11 @@ def _join_data(asked: list[Asked], sentence_models: dict[str, LinearModel]):
 
 @dataclass(frozen=True)
 class Joiner:
-    """A fold's join model and the cut it joins at (one of those the fit tries: see Selector.join_at)."""
+    """A fold's join model, the cut the likelier neighbour joins at and the one the other joins at too (those
+    the fit tries: see Selector.join_at and also_join_at)."""
     model: LinearModel
     join_at: float
+    also_at: float
 
     def need(self, a: Asked, probabilities: np.ndarray, best: int) -> np.ndarray:
         return self.model.probability(_join_rows(a, probabilities, best)) if a.options[best] else np.zeros(0)
@@ -212,9 +221,12 @@ def quote_holds(a: Asked, probabilities: np.ndarray, best: int, joiner: Joiner) 
     """Whether the quote the engine would give for candidate `best` holds every fact, whether a neighbour
     joined it, and the join model's highest need (see Selector)."""
     need = joiner.need(a, probabilities, best)
-    joined = joined_option(need, joiner.join_at)
-    holds = a.alone_hits[best] if joined is None else a.options[best][joined][2]
-    return bool(holds), joined is not None, float(need.max(initial=0.0))
+    joined = joined_options(need, joiner.join_at, joiner.also_at)
+    if len(joined) == 2 and a.both_fit[best]:
+        holds = a.both_hits[best]
+    else:  # one neighbour, or two that do not fit together: the quote keeps the likelier (quoting.quote)
+        holds = a.options[best][joined[0]][2] if joined else a.alone_hits[best]
+    return bool(holds), bool(joined), float(need.max(initial=0.0))
 
 
 def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
@@ -241,15 +253,15 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
 
 def _confidence_stage(asked: list[Asked], fold_of: dict[str, int], sentence_cv: dict[str, LinearModel],
                       in_sample: dict[str, LinearModel], join_cv_models: dict[str, LinearModel],
-                      full_join: LinearModel, join_at: float, pooled: list[int]) -> dict:
-    """The confidence model for one join cut: fitted on cross-validated rows, and the confidence and
+                      full_join: LinearModel, join_at: float, also_at: float, pooled: list[int]) -> dict:
+    """The confidence model for one pair of join cuts: fitted on cross-validated rows, and the confidence and
     correctness of every asking, cross-validated and in-sample.
 
     Its regularisation is the one whose cross-validated risk-coverage area over the `pooled` askings is
     smallest: the model is there to order answers from surest to least sure, and log-loss, which the other
     two models are chosen by, preferred a stronger one (C 0.1) that ordered them worse (fit of 2026-11-29:
     area 0.0527 against 0.0507 at C 1 to 10)."""
-    joiners_cv = {g: Joiner(model, join_at) for g, model in join_cv_models.items()}
+    joiners_cv = {g: Joiner(model, join_at, also_at) for g, model in join_cv_models.items()}
     qrows_cv, correct_cv, joined_cv = _questions(asked, sentence_cv, joiners_cv)
     usable = [i for i, r in enumerate(qrows_cv) if r is not None]
     x_cv = np.vstack([qrows_cv[i] for i in usable])
@@ -273,7 +285,8 @@ def _confidence_stage(asked: list[Asked], fold_of: dict[str, int], sentence_cv: 
     c_confidence = min(tried, key=lambda c: tried[c][0])
     confidence_cv = tried[c_confidence][1]
     confidence_model = _standardised_fit(x_cv, y_cv, w_cv, c_confidence, CONFIDENCE_FEATURES)
-    qrows_in, correct_in, joined_in = _questions(asked, in_sample, {g: Joiner(full_join, join_at) for g in in_sample})
+    qrows_in, correct_in, joined_in = _questions(asked, in_sample,
+                                                 {g: Joiner(full_join, join_at, also_at) for g in in_sample})
     confidence_in = np.zeros(len(asked))
     for i, row in enumerate(qrows_in):
         if row is not None:
@@ -304,13 +317,18 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     pooled = [i for i, a in enumerate(asked) if pool == "all" or a.mode == "with"]
     balance = _dataset_weights([asked[i] for i in pooled])
     tried = {}
+    # The other neighbour joins too at a second cut: even odds, the base rate, or never (never always: a
+    # third sentence only where the join model rates it needed, so that answers stay short).
+    never = 1.01
     for join_at in (0.5, base_rate, 0.0):
-        stage = _confidence_stage(asked, fold_of, sentence_cv, in_sample, join_cv_models, full_join, join_at, pooled)
-        curve = risk_coverage(stage["confidence_cv"][pooled], stage["correct_cv"][pooled],
-                              [balance[asked[i].dataset] for i in pooled])
-        tried[round(join_at, 5)] = (aurc(curve), curve, stage)
-    join_at = min(tried, key=lambda cut: tried[cut][0])
-    _, curve, stage = tried[join_at]
+        for also_at in (never, 0.5, base_rate):
+            stage = _confidence_stage(asked, fold_of, sentence_cv, in_sample, join_cv_models, full_join, join_at,
+                                      also_at, pooled)
+            curve = risk_coverage(stage["confidence_cv"][pooled], stage["correct_cv"][pooled],
+                                  [balance[asked[i].dataset] for i in pooled])
+            tried[(round(join_at, 5), round(also_at, 5))] = (aurc(curve), curve, stage)
+    join_at, also_at = min(tried, key=lambda cuts: tried[cuts][0])
+    _, curve, stage = tried[(join_at, also_at)]
     confidence_cv, correct_cv, joined_cv = stage["confidence_cv"], stage["correct_cv"], stage["joined_cv"]
     confidence_in, correct_in, joined_in = stage["confidence_in"], stage["correct_in"], stage["joined_in"]
     confidence_model, c_confidence = stage["model"], stage["C"]
@@ -345,8 +363,13 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
                 report[label][name][key] = round(float(np.mean(values[answerable])), 3) if answerable else None
     return {
         "sentence_model": {**full_sentence.to_json(), "C": c_sentence},
-        "join_model": {**full_join.to_json(), "C": c_join, "join_at": join_at,
-                       "join_at_tried": {str(cut): round(area, 4) for cut, (area, _, _) in tried.items()}},
+        "join_model": {**full_join.to_json(), "C": c_join, "join_at": join_at, "also_join_at": also_at,
+                       # the smallest area over the second cut, for each first cut; then each second cut at the first
+                       "join_at_tried": {str(cut): round(min(area for (first, _), (area, _, _) in tried.items()
+                                                             if first == cut), 4)
+                                         for cut in dict.fromkeys(first for first, _ in tried)},
+                       "also_join_at_tried": {("never" if also == never else str(also)): round(area, 4)
+                                              for (first, also), (area, _, _) in tried.items() if first == join_at}},
         "confidence_model": {**confidence_model.to_json(), "C": c_confidence},
         "risk_coverage": [[round(t, 5), round(r, 5), round(c, 5)] for t, r, c in curve],
         "report": {"risk": risk, "threshold": round(threshold, 5), "threshold_pool": pool, **report},

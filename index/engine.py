@@ -324,9 +324,9 @@ class Engine:
                       confidence=round(confidence, 4))
 
     def _quote(self, seen: Considered, index: int, budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
-        """Candidate `index`'s sentence, with the neighbour the join model adds, within the budget."""
+        """Candidate `index`'s sentence, with the neighbours the join model adds, within the budget."""
         options = seen.neighbours(index, budget)
-        joined = self.selector.neighbour_to_join(options, seen.selection.probabilities, index, seen.features)
+        joined = self.selector.neighbours_to_join(options, seen.selection.probabilities, index, seen.features)
         return quote(seen.candidates[index].passage, joined, seen.terms, budget)
 
     @staticmethod

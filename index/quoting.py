@@ -107,12 +107,26 @@ def focus(sentence: str, terms: dict[str, float], budget: int) -> str:
     return f"{prefix}{best_text}{suffix}"
 
 
-def quote(passage: Passage, joined: Neighbour | None, terms: dict[str, float],
+def quote(passage: Passage, joined: tuple[Neighbour, ...], terms: dict[str, float],
           budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
-    """The sentence with its joined neighbour in reading order, or the sentence alone trimmed to the budget.
-    A neighbour whose words the sentence all holds (a lead repeating the body's first words) is left out: it
-    would only say the same thing twice."""
-    if joined is None or set(folded_words(joined.passage.text)) <= set(folded_words(passage.text)):
+    """The sentence with its joined neighbours (likelier first) in reading order, or the sentence alone trimmed
+    to the budget. A neighbour whose words the sentence all holds (a lead repeating the body's first words) is
+    left out: it would only say the same thing twice. A second neighbour joins only if all three fit the budget
+    (each one fits beside the sentence: see neighbours)."""
+    own = set(folded_words(passage.text))
+    kept = [n for n in joined if not set(folded_words(n.passage.text)) <= own]
+    if len(kept) > 1 and _joined_length(passage, kept) > budget:
+        kept = kept[:1]
+    if not kept:
         return focus(passage.text, terms, budget), (passage,)
-    ordered = (joined.passage, passage) if joined.step < 0 else (passage, joined.passage)
+    ordered = (*(n.passage for n in kept if n.step < 0), passage, *(n.passage for n in kept if n.step > 0))
     return " ".join(p.text for p in ordered), ordered
+
+
+def fits_together(passage: Passage, options: list[Neighbour], budget: int = MAX_ANSWER_CHARS) -> bool:
+    """Whether the sentence and both its neighbours fit the budget as one quote."""
+    return len(options) == 2 and _joined_length(passage, options) <= budget
+
+
+def _joined_length(passage: Passage, joined: list[Neighbour]) -> int:
+    return sum(len(p.text) + 1 for p in (passage, *(n.passage for n in joined))) - 1

@@ -4,7 +4,8 @@ Three logistic models fitted by bench/fit_selector.py on the development sets an
 the data and the scores they reached, in index/data/selector.json:
 - the sentence model scores each candidate (FEATURES of index/features.py) as the one holding the answer;
 - the join model says whether a neighbour of the chosen sentence joins the quote (index/quoting.py): the
-  probability that the sentence alone misses the answer that it and the neighbour hold;
+  probability that the sentence alone misses the answer that it and the neighbour hold; the likelier one
+  joins at one cut, the other one too at a second;
 - the confidence model turns the best candidate's score, its lead over the runner-up, how much the likeliest
   other candidate repeats it, its coverage and the join model's need into the probability that the quoted
   answer is right, calibrated on cross-validated predictions.
@@ -94,12 +95,15 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
                        need, float(need >= join_at)])
 
 
-def joined_option(need: np.ndarray, join_at: float) -> int | None:
-    """Which neighbour joins the quote, given each one's need: the likelier, when it reaches the cut."""
+def joined_options(need: np.ndarray, join_at: float, also_at: float) -> list[int]:
+    """Which neighbours join the quote, given each one's need, likelier first: the likelier when it reaches
+    `join_at`, and the other one too when its own need reaches `also_at` (see Selector)."""
     if not len(need):
-        return None
-    best = int(np.argmax(need))
-    return best if need[best] >= join_at else None
+        return []
+    order = [int(i) for i in np.argsort(-need, kind="stable")]
+    if need[order[0]] < join_at:
+        return []
+    return [order[0], *(i for i in order[1:] if need[i] >= also_at)]
 
 
 def novelty_of(features: np.ndarray, index: int) -> float:
@@ -127,6 +131,10 @@ class Selector:
         # A neighbour joins when the join model's need reaches this cut: the one of even odds, the base rate
         # of needed neighbours, or 0 (always) whose cross-validated risk-coverage area was smallest in the fit.
         self.join_at = float(data["join_model"]["join_at"])
+        # The other neighbour joins too (the sentence between its two) when its own need reaches this cut: even
+        # odds, the base rate of needed neighbours, or never, whichever the fit's curve preferred. Never
+        # "always": the answer stays short (a third sentence is for a subject before and a figure after).
+        self.also_join_at = float(data["join_model"]["also_join_at"])
         if (self.sentence.names != FEATURES or self.confidence.names != CONFIDENCE_FEATURES
                 or self.join.names != JOIN_FEATURES):
             raise SelectorFileError(
@@ -166,11 +174,11 @@ class Selector:
         return self.join.probability(join_rows([(o.candidate, o.static) for o in options], probabilities, chosen,
                                                novelty_of(features, chosen)))
 
-    def neighbour_to_join(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
-                          features: np.ndarray) -> Neighbour | None:
-        """The neighbour that joins the chosen sentence's quote, if any (the likelier of the two)."""
-        joined = joined_option(self.join_need(options, probabilities, chosen, features), self.join_at)
-        return None if joined is None else options[joined]
+    def neighbours_to_join(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
+                           features: np.ndarray) -> tuple[Neighbour, ...]:
+        """The neighbours that join the chosen sentence's quote, likelier first (none, one or both)."""
+        need = self.join_need(options, probabilities, chosen, features)
+        return tuple(options[i] for i in joined_options(need, self.join_at, self.also_join_at))
 
     def threshold(self, risk: float) -> float:
         """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""

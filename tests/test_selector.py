@@ -16,8 +16,8 @@ from index.question import analyse
 from index.retrieval import Candidate
 from index.periods import asked_period, years_in, years_told
 from index.selection_metrics import aurc, coverage_at, risk_coverage
-from index.quoting import JOIN_FEATURES, neighbours, quote
-from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, load_selector
+from index.quoting import JOIN_FEATURES, Neighbour, fits_together, neighbours, quote
+from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, joined_options, load_selector
 from tests.conftest import XQUAD_SAMPLE
 
 
@@ -29,6 +29,9 @@ def test_the_fitted_file_matches_the_features_and_records_its_data_and_scores():
     # The join cut kept is the one whose cross-validated risk-coverage area was smallest.
     tried = data["join_model"]["join_at_tried"]
     assert tried[str(data["join_model"]["join_at"])] == min(tried.values())
+    also = data["join_model"]["also_join_at"]
+    also_tried = data["join_model"]["also_join_at_tried"]
+    assert also_tried["never" if also > 1 else str(also)] == min(also_tried.values()) == min(tried.values())
     assert {"seeds", "xquad", "news"} <= set(data["data"])
     assert all(len(entry["gold_sha256"]) == 64 for entry in data["data"].values())
     for split in ("in_sample", "cross_validated"):
@@ -196,21 +199,41 @@ def test_the_quote_joins_the_neighbour_the_join_model_rates_likelier(dated_engin
                       budget=len(passage.text) + 5) == []
     selector = load_selector()
     need = selector.join_need(options, seen.selection.probabilities, best, seen.features)
-    joined = selector.neighbour_to_join(options, seen.selection.probabilities, best, seen.features)
+    joined = selector.neighbours_to_join(options, seen.selection.probabilities, best, seen.features)
     if need.max() >= selector.join_at:
-        assert joined is options[int(np.argmax(need))]
+        assert joined == (options[int(np.argmax(need))],)  # the only neighbour of the article's first sentence
     else:
-        assert joined is None
-    text, quoted = quote(passage, options[0], seen.terms)
+        assert joined == ()
+    text, quoted = quote(passage, (options[0],), seen.terms)
     assert quoted == (passage, options[0].passage) and text.startswith(passage.text)
-    text, quoted = quote(options[0].passage, before[0], seen.terms)  # in reading order
+    text, quoted = quote(options[0].passage, (before[0],), seen.terms)  # in reading order
     assert [p.node_id for p in quoted] == [passage.node_id, options[0].passage.node_id]
     assert text.startswith(passage.text)
-    assert quote(passage, None, seen.terms) == (passage.text, (passage,))
+    assert quote(passage, (), seen.terms) == (passage.text, (passage,))
     # A lead that repeats the sentence's first words adds nothing: the sentence alone.
     lead = replace(options[0], step=-1, passage=replace(passage, text=passage.text.split(",")[0] + "."))
-    assert quote(passage, lead, seen.terms) == (passage.text, (passage,))
+    assert quote(passage, (lead,), seen.terms) == (passage.text, (passage,))
     # The engine's quote is that one.
     answer = dated_engine.answer("Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?")
     expected = quote(passage, joined, seen.terms)[0]
     assert expected in answer.answer and answer.citations[0].quote == expected
+
+
+def test_both_neighbours_join_in_reading_order_only_when_all_three_fit():
+    def sentence(text, position):
+        return Passage(node_id=f"a:{position}", doc_id="a", article_id="a#1", title="T", date=None, source=None,
+                       province=None, provinces=(), text=text, window=text, position=position)
+    chosen = sentence("Anh ấy cũng là thủ quân lớn tuổi nhất từng chơi trong trận Super Bowl.", 1)
+    before = Neighbour(-1, sentence("Peyton Manning dẫn dắt hai đội khác nhau đến Super Bowl.", 0), None, (0, 0, 1, 1))
+    after = Neighbour(1, sentence("Kỷ lục trước đó do John Elway nắm giữ ở tuổi 38.", 2), None, (0, 1, 0, 0))
+    text, quoted = quote(chosen, (after, before), {})  # likelier first, quoted in reading order
+    assert [p.position for p in quoted] == [0, 1, 2] and text.startswith("Peyton Manning")
+    room = len(chosen.text) + len(after.passage.text) + 1  # the likelier fits beside it, not both
+    assert [p.position for p in quote(chosen, (after, before), {}, budget=room)[1]] == [1, 2]
+    assert fits_together(chosen, [before, after]) and not fits_together(chosen, [before, after], budget=room)
+    # Which join: the likelier at the first cut, the other one too at the second.
+    need = np.array([0.3, 0.6])
+    assert joined_options(need, join_at=0.0, also_at=1.01) == [1]
+    assert joined_options(need, join_at=0.0, also_at=0.2) == [1, 0]
+    assert joined_options(need, join_at=0.7, also_at=0.2) == []
+    assert joined_options(np.zeros(0), join_at=0.0, also_at=0.0) == []
