@@ -29,6 +29,9 @@ _CREDIT = re.compile(r"\s*\((?:(?:[ảẢ]nh|[nN]guồn|Photo|Source)\s*:[^()\n]
 # The tagged form is tried first: "Ảnh: X/TTXVN Khách về lúc 9 giờ." is not a credit up to the full stop.
 _BARE_CREDIT = re.compile(r"(?:^|(?<=[.!?…\"”]))\s*(?:Ảnh|Nguồn)\s*:\s*(?:[^.!?()/\n]{1,40}/)+[A-ZĐ][A-ZĐ+]+(?=\s|$)\.?"
                           r"|(?<=[.!?…])\s+(?:[ảẢ]nh|[nN]guồn)\s*:\s*[^.!?()\n]{1,40}\.(?=\s|$)")
+# A caption's bare label after a sentence: "… tại các BV công lập. Ảnh minh họa Cụ thể, Bộ sẽ …" (dropped when
+# the next sentence's capital follows it, or nothing).
+_CAPTION_LABEL = re.compile(r"(?<=[.!?…\"”])\s+Ảnh minh họa\.?(?=\s+(\S)|\s*$)")
 # An inline link to another story, its headline in brackets between two sentences: "… cho người dân.
 # [Thủ tướng Ireland quan ngại về liên minh …] Trước đó, …". Its words are another article's.
 _RELATED_LINK = re.compile(r"(?:^|(?<=[.!?…\"”’)]))\s*\[(?P<headline>[^\[\]\n]{10,200})\](?=\s+\S|\s*$)")
@@ -39,6 +42,7 @@ def without_inline_furniture(line: str) -> str:
     around them kept apart (a caption without a full stop gets one)."""
     line = _RELATED_LINK.sub(_drop_related_link, line)
     line = _BARE_CREDIT.sub("", line)
+    line = _CAPTION_LABEL.sub(lambda m: "" if m.group(1) is None or m.group(1).isupper() else m.group(0), line)
     return " ".join(_CREDIT.sub(_drop_credit, line).split())
 
 

@@ -86,7 +86,7 @@ def test_photo_credits_and_related_story_links_inside_a_paragraph_are_dropped():
            "rút khỏi vị trí thủ lĩnh đảng. Đám đông chờ ông ở Dublin (Ảnh: AP) Tên lửa [không phải loại ICBM-ND] "
            "đã được phóng. Hàng nghìn người dự lễ. Ảnh: Reuters. Lễ kéo dài hai giờ. Ảnh: Nguyễn Dân/TTXVN Khách "
            "về lúc 9 giờ. Nguồn: Bộ Ngoại giao Ireland cho biết ông sẽ ở lại Quốc hội. Quỹ (nguồn vốn của Nhà "
-           "nước) chi 5 triệu euro.\n")
+           "nước) chi 5 triệu euro. Trời mưa to. Ảnh minh họa Buổi lễ vẫn diễn ra.\n")
     (article,) = parse_articles("news_1", raw)
     texts = [text for _, text, _ in passages_for([article])]
     assert not any("Ảnh" in t or "independent.ie" in t or "quan ngại về liên minh" in t for t in texts)
@@ -97,3 +97,4 @@ def test_photo_credits_and_related_story_links_inside_a_paragraph_are_dropped():
     assert "Lễ kéo dài hai giờ." in texts and "Khách về lúc 9 giờ." in texts
     assert "Nguồn: Bộ Ngoại giao Ireland cho biết ông sẽ ở lại Quốc hội." in texts  # a sentence, not a credit
     assert "Quỹ (nguồn vốn của Nhà nước) chi 5 triệu euro." in texts
+    assert "Buổi lễ vẫn diễn ra." in texts  # after a caption's bare label
