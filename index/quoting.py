@@ -113,10 +113,10 @@ def quote(passage: Passage, joined: tuple[Neighbour, ...], terms: dict[str, floa
     to the budget. A neighbour whose words the sentence all holds (a lead repeating the body's first words) is
     left out: it would only say the same thing twice. A second neighbour joins only if all three fit the budget
     (each one fits beside the sentence: see neighbours)."""
+    if len(joined) > 1 and _joined_length(passage, list(joined)) > budget:
+        joined = joined[:1]  # the fit scores this quote the same way (bench/fit_selector.py quote_holds)
     own = set(folded_words(passage.text))
     kept = [n for n in joined if not set(folded_words(n.passage.text)) <= own]
-    if len(kept) > 1 and _joined_length(passage, kept) > budget:
-        kept = kept[:1]
     if not kept:
         return focus(passage.text, terms, budget), (passage,)
     ordered = (*(n.passage for n in kept if n.step < 0), passage, *(n.passage for n in kept if n.step > 0))
