@@ -253,9 +253,11 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
 
 def _confidence_stage(asked: list[Asked], fold_of: dict[str, int], sentence_cv: dict[str, LinearModel],
                       in_sample: dict[str, LinearModel], join_cv_models: dict[str, LinearModel],
-                      full_join: LinearModel, join_at: float, also_at: float, pooled: list[int]) -> dict:
-    """The confidence model for one pair of join cuts: fitted on cross-validated rows, and the confidence and
-    correctness of every asking, cross-validated and in-sample.
+                      full_join: LinearModel, join_at: float, also_at: float, pooled: list[int],
+                      pooled_weights: list[float]) -> dict:
+    """The confidence model for one pair of join cuts: fitted on cross-validated rows, the confidence and
+    correctness of every asking, cross-validated and in-sample, and the cross-validated risk-coverage curve
+    and area over the `pooled` askings (weighed by `pooled_weights`).
 
     Its regularisation is the one whose cross-validated risk-coverage area over the `pooled` askings is
     smallest: the model is there to order answers from surest to least sure, and log-loss, which the other
@@ -269,21 +271,17 @@ def _confidence_stage(asked: list[Asked], fold_of: dict[str, int], sentence_cv: 
     g_cv = np.asarray([asked[i].group for i in usable])
     share = _dataset_weights([asked[i] for i in usable])
     w_cv = np.asarray([share[asked[i].dataset] for i in usable])
-    balance = _dataset_weights([asked[i] for i in pooled])
     tried = {}
     for c in C_GRID:
         # Cross-validated confidence: the confidence model of each fold, on out-of-fold sentence scores.
+        models = _out_of_fold(x_cv, y_cv, g_cv, w_cv, c, CONFIDENCE_FEATURES, fold_of)
         confidence_cv = np.zeros(len(asked))
-        for fold in range(FOLDS):
-            train = np.asarray([fold_of[g] != fold for g in g_cv])
-            model = _standardised_fit(x_cv[train], y_cv[train], w_cv[train], c, CONFIDENCE_FEATURES)
-            for position, i in enumerate(usable):
-                if fold_of[asked[i].group] == fold:
-                    confidence_cv[i] = model.probability(x_cv[position][None, :])[0]
-        area = aurc(risk_coverage(confidence_cv[pooled], correct_cv[pooled], [balance[asked[i].dataset] for i in pooled]))
-        tried[c] = (area, confidence_cv)
+        for position, i in enumerate(usable):
+            confidence_cv[i] = models[asked[i].group].probability(x_cv[position][None, :])[0]
+        curve = risk_coverage(confidence_cv[pooled], correct_cv[pooled], pooled_weights)
+        tried[c] = (aurc(curve), curve, confidence_cv)
     c_confidence = min(tried, key=lambda c: tried[c][0])
-    confidence_cv = tried[c_confidence][1]
+    area, curve, confidence_cv = tried[c_confidence]
     confidence_model = _standardised_fit(x_cv, y_cv, w_cv, c_confidence, CONFIDENCE_FEATURES)
     qrows_in, correct_in, joined_in = _questions(asked, in_sample,
                                                  {g: Joiner(full_join, join_at, also_at) for g in in_sample})
@@ -291,8 +289,9 @@ def _confidence_stage(asked: list[Asked], fold_of: dict[str, int], sentence_cv: 
     for i, row in enumerate(qrows_in):
         if row is not None:
             confidence_in[i] = confidence_model.probability(row[None, :])[0]
-    return {"model": confidence_model, "C": c_confidence, "confidence_cv": confidence_cv, "correct_cv": correct_cv,
-            "joined_cv": joined_cv, "confidence_in": confidence_in, "correct_in": correct_in, "joined_in": joined_in}
+    return {"model": confidence_model, "C": c_confidence, "area": area, "curve": curve,
+            "confidence_cv": confidence_cv, "correct_cv": correct_cv, "joined_cv": joined_cv,
+            "confidence_in": confidence_in, "correct_in": correct_in, "joined_in": joined_in}
 
 
 def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str, set[str]] | None = None) -> dict:
@@ -316,19 +315,19 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     base_rate = float((j_labels * j_weights).sum() / j_weights.sum())
     pooled = [i for i, a in enumerate(asked) if pool == "all" or a.mode == "with"]
     balance = _dataset_weights([asked[i] for i in pooled])
+    pooled_weights = [balance[asked[i].dataset] for i in pooled]
     tried = {}
     # The other neighbour joins too at a second cut: even odds, the base rate, or never (never always: a
     # third sentence only where the join model rates it needed, so that answers stay short).
     never = 1.01
     for join_at in (0.5, base_rate, 0.0):
         for also_at in (never, 0.5, base_rate):
-            stage = _confidence_stage(asked, fold_of, sentence_cv, in_sample, join_cv_models, full_join, join_at,
-                                      also_at, pooled)
-            curve = risk_coverage(stage["confidence_cv"][pooled], stage["correct_cv"][pooled],
-                                  [balance[asked[i].dataset] for i in pooled])
-            tried[(round(join_at, 5), round(also_at, 5))] = (aurc(curve), curve, stage)
-    join_at, also_at = min(tried, key=lambda cuts: tried[cuts][0])
-    _, curve, stage = tried[(join_at, also_at)]
+            tried[(round(join_at, 5), round(also_at, 5))] = _confidence_stage(
+                asked, fold_of, sentence_cv, in_sample, join_cv_models, full_join, join_at, also_at, pooled,
+                pooled_weights)
+    join_at, also_at = min(tried, key=lambda cuts: tried[cuts]["area"])
+    stage = tried[(join_at, also_at)]
+    curve = stage["curve"]
     confidence_cv, correct_cv, joined_cv = stage["confidence_cv"], stage["correct_cv"], stage["joined_cv"]
     confidence_in, correct_in, joined_in = stage["confidence_in"], stage["correct_in"], stage["joined_in"]
     confidence_model, c_confidence = stage["model"], stage["C"]
@@ -365,11 +364,11 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
         "sentence_model": {**full_sentence.to_json(), "C": c_sentence},
         "join_model": {**full_join.to_json(), "C": c_join, "join_at": join_at, "also_join_at": also_at,
                        # the smallest area over the second cut, for each first cut; then each second cut at the first
-                       "join_at_tried": {str(cut): round(min(area for (first, _), (area, _, _) in tried.items()
+                       "join_at_tried": {str(cut): round(min(stage["area"] for (first, _), stage in tried.items()
                                                              if first == cut), 4)
                                          for cut in dict.fromkeys(first for first, _ in tried)},
-                       "also_join_at_tried": {("never" if also == never else str(also)): round(area, 4)
-                                              for (first, also), (area, _, _) in tried.items() if first == join_at}},
+                       "also_join_at_tried": {("never" if also == never else str(also)): round(stage["area"], 4)
+                                              for (first, also), stage in tried.items() if first == join_at}},
         "confidence_model": {**confidence_model.to_json(), "C": c_confidence},
         "risk_coverage": [[round(t, 5), round(r, 5), round(c, 5)] for t, r, c in curve],
         "report": {"risk": risk, "threshold": round(threshold, 5), "threshold_pool": pool, **report},
