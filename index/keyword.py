@@ -133,8 +133,11 @@ class LayeredKeywordIndex:
     def _frequency(self, token: str) -> int:
         self._lookup([token])
         saved = self._known[token]
-        hidden = self._hidden_frequency
-        kept = saved[1] - (int(hidden[saved[0]]) if saved[0] < len(hidden) else 0) if saved else 0
+        kept = 0
+        if saved:
+            token_id, frequency = saved
+            hidden = self._hidden_frequency  # indexed by token id, as far as the hidden rows' largest
+            kept = frequency - (int(hidden[token_id]) if token_id < len(hidden) else 0)
         return kept + self._layer_frequency.get(token, 0)
 
     def idf(self, token: str) -> float:
