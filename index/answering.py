@@ -118,24 +118,39 @@ def _same_office(question: Question, after: list[str], name_follows: bool) -> bo
     return asked is None or found is None or asked == found
 
 
+# How much a new capitalised run without a Vietnamese surname ("Peyton Manning", "Song Young-moo") shows a
+# person: some evidence, less than a Vietnamese full name.
+_FOREIGN_NAME_FIT = 0.5
+_FOLDED_PLACE_WORDS = frozenset("tinh huyen xa phuong tran thon tp pho quan ap xom ban lang khu thanh".split())
+
+
 def _person_fit(question: Question, sentence: str) -> float:
-    asked = set(question.names)
-    names = [n for n in person_names(sentence) if " ".join(folded_words(n)) not in asked]
+    """1.0 for a Vietnamese full name the question does not hold, _FOREIGN_NAME_FIT for a foreign one; when the
+    question names an office ("Bộ trưởng Ngoại giao"), only a name beside that office counts, whichever its kind:
+    "Song Young-moo … làm Bộ trưởng Quốc phòng" does not answer who became Foreign Minister."""
+    asked, asked_words = set(question.names), f" {question.folded} "
+
+    def new(folded_name: str) -> bool:
+        # A question typed in lower case has no names to read: its words tell what it already says.
+        return folded_name not in asked and f" {folded_name} " not in asked_words
+    names = [(n, 1.0) for n in person_names(sentence) if new(" ".join(folded_words(n)))]
     if not names:
-        # Foreign names ("Peyton Manning") start with no Vietnamese surname: a new capitalised run is some
-        # evidence of a person, less than a Vietnamese full name.
-        foreign = [run for run in proper_noun_runs(sentence) if run not in asked]
-        return 0.5 if foreign and not question.role else 0.0
+        names = [(run, _FOREIGN_NAME_FIT) for run in proper_noun_runs(sentence) if new(run)]
+    if not names:
+        return 0.0
     if not question.role:
-        return 1.0
+        return max(fit for _, fit in names)
     tokens = _role_tokens(sentence)
     name_spans = []
-    for name in names:
+    for name, fit in names:
         syllables = folded_words(name)
         for index in range(len(tokens) - len(syllables) + 1):
-            if tokens[index:index + len(syllables)] == syllables:
-                name_spans.append((index, index + len(syllables)))
+            # "Công an tỉnh Bình Dương": a capitalised run after a place word is the office's place, not a person.
+            after_place_word = index > 0 and tokens[index - 1] in _FOLDED_PLACE_WORDS
+            if tokens[index:index + len(syllables)] == syllables and not (fit < 1.0 and after_place_word):
+                name_spans.append((index, index + len(syllables), fit))
     size = len(question.role)
+    best = 0.0
     for position in range(len(tokens) - size + 1):
         if tuple(tokens[position:position + size]) != question.role:
             continue
@@ -147,13 +162,13 @@ def _person_fit(question: Question, sentence: str) -> float:
             if not token.isalnum():
                 break
             after.append(token)
-        name_follows = any(start == end for start, _ in name_spans)
+        name_follows = any(start == end for start, _, _ in name_spans)
         if not _same_office(question, after, name_follows):
             continue
-        for start, stop in name_spans:
+        for start, stop, fit in name_spans:
             if -_NAME_DISTANCE <= start - end <= _NAME_DISTANCE or 0 <= position - stop <= _NAME_DISTANCE:
-                return 1.0
-    return 0.0
+                best = max(best, fit)
+    return best
 
 
 def type_fit(question: Question, sentence: str) -> float:

@@ -62,3 +62,27 @@ def test_question_kind_and_unit(question, kind, unit):
 def test_deputy_is_a_different_office():
     parsed = analyse("Ai là Phó Giám đốc Công an tỉnh?", default_glossary(), default_gazetteer())
     assert parsed.role == ("giam", "doc") and parsed.deputy
+
+
+@pytest.mark.parametrize("sentence, fit", [
+    ("Tổng thống Moon Jae-in đã chọn bà Kang Kyung-wha làm Bộ trưởng Ngoại giao.", 0.5),  # a foreign name, the office
+    ("Tổng thống Moon Jae-in chỉ định ông Song Young-moo, một Đô đốc hải quân đã nghỉ hưu, làm Bộ trưởng Quốc phòng.",
+     0.0),  # another office
+    ("Ông Nguyễn Văn Bình được bổ nhiệm làm Bộ trưởng Ngoại giao.", 1.0),  # a Vietnamese full name, the office
+    ("Tổng thống Moon Jae-in phát biểu tại Seoul.", 0.0),  # no one new
+])
+def test_a_person_answers_for_an_office_only_beside_it_foreign_names_too(sentence, fit):
+    from index.answering import type_fit
+
+    question = analyse("Tổng thống Hàn Quốc Moon Jae-in đã chọn ai làm Bộ trưởng Ngoại giao?", default_glossary(),
+                       default_gazetteer())
+    assert type_fit(question, sentence) == fit
+
+
+@pytest.mark.parametrize("question", ["Ai là Giám đốc Công an tỉnh Bình Dương?", "ai la giam doc cong an tinh binh duong"])
+def test_the_place_of_an_office_is_not_a_person_beside_it(question):
+    from index.answering import type_fit
+
+    parsed = analyse(question, default_glossary(), default_gazetteer())
+    assert type_fit(parsed, "Giám đốc Công an tỉnh Bình Dương chỉ đạo các đơn vị tăng cường tuần tra.") == 0.0
+    assert type_fit(parsed, "Đại tá Trần Văn Chính, Giám đốc Công an tỉnh Bình Dương chỉ đạo các đơn vị.") == 1.0
