@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from .keyword import KeywordIndex
+from .periods import years_in
 from .question import Question, person_names, proper_noun_runs
 from .text import bigrams, fold_diacritics, folded_words, words
 
@@ -124,6 +125,22 @@ _FOREIGN_NAME_FIT = 0.5
 _FOLDED_PLACE_WORDS = frozenset("tinh huyen xa phuong tran thon tp pho quan ap xom ban lang khu thanh".split())
 
 
+# "đồng chí Ngô Đông Hải, Ủy viên Ban Chấp hành Trung ương Đảng, Bí thư Tỉnh ủy": a name, then its offices
+# each after a comma. How many offices the list may hold before the asked one.
+_APPOSED_OFFICES = 3
+
+
+def _in_apposition(tokens: list[str], name_stop: int, office: int) -> bool:
+    """Whether the office at `office` is one of the comma-separated offices that follow the name ending at
+    `name_stop`: only words and commas between them, each office at most _NAME_DISTANCE words."""
+    between = tokens[name_stop:office]
+    if not between or between[0] != "," or between[-1] != ",":
+        return False
+    offices = " ".join(between).split(",")[1:-1]
+    return (len(offices) < _APPOSED_OFFICES and all(0 < len(o.split()) <= _NAME_DISTANCE for o in offices)
+            and all(t == "," or t.isalnum() for t in between))
+
+
 def _person_fit(question: Question, sentence: str) -> float:
     """1.0 for a Vietnamese full name the question does not hold, _FOREIGN_NAME_FIT for a foreign one; when the
     question names an office ("Bộ trưởng Ngoại giao"), only a name beside that office counts, whichever its kind:
@@ -166,9 +183,27 @@ def _person_fit(question: Question, sentence: str) -> float:
         if not _same_office(question, after, name_follows):
             continue
         for start, stop, fit in name_spans:
-            if -_NAME_DISTANCE <= start - end <= _NAME_DISTANCE or 0 <= position - stop <= _NAME_DISTANCE:
+            if (-_NAME_DISTANCE <= start - end <= _NAME_DISTANCE or 0 <= position - stop <= _NAME_DISTANCE
+                    or _in_apposition(tokens, stop, position)):
                 best = max(best, fit)
     return best
+
+
+# "năm nào", "năm bao nhiêu": the question asks for a year, which a year alone answers.
+_ASKS_YEAR = re.compile(r"\bnam (?:nao|bao nhieu|may)\b")
+# A year alone answers "khi nào" partly: Wikipedia's answers are often a year, news answers a day.
+_YEAR_ONLY_FIT = 0.5
+
+
+def _date_fit(question: Question, sentence: str) -> float:
+    """1.0 for a day or month the question does not name ("17/5", "ngày 2", "tháng 4"), or a year when it asks
+    for one; _YEAR_ONLY_FIT for a new year when it asks "khi nào"; 0 otherwise."""
+    asked = set(_DATE.findall(question.text))
+    if [d for d in _DATE.findall(sentence) if d not in asked]:
+        return 1.0
+    if years_in(sentence) - years_in(question.text):
+        return 1.0 if _ASKS_YEAR.search(question.folded) else _YEAR_ONLY_FIT
+    return 0.0
 
 
 def type_fit(question: Question, sentence: str) -> float:
@@ -178,8 +213,7 @@ def type_fit(question: Question, sentence: str) -> float:
     if question.kind == "person":
         return _person_fit(question, sentence)
     if question.kind == "date":
-        asked = set(_DATE.findall(question.text))
-        return 1.0 if [d for d in _DATE.findall(sentence) if d not in asked] else 0.0
+        return _date_fit(question, sentence)
     if question.kind == "place":
         asked = fold_diacritics(question.text).lower()
         places = [p for p in _PLACE.findall(sentence) if fold_diacritics(p).lower() not in asked]

@@ -86,3 +86,28 @@ def test_the_place_of_an_office_is_not_a_person_beside_it(question):
     parsed = analyse(question, default_glossary(), default_gazetteer())
     assert type_fit(parsed, "Giám đốc Công an tỉnh Bình Dương chỉ đạo các đơn vị tăng cường tuần tra.") == 0.0
     assert type_fit(parsed, "Đại tá Trần Văn Chính, Giám đốc Công an tỉnh Bình Dương chỉ đạo các đơn vị.") == 1.0
+
+
+def test_an_office_in_the_list_after_a_name_is_that_persons():
+    from index.answering import type_fit
+
+    question = analyse("Ai là Bí thư Tỉnh ủy Thái Bình?", default_glossary(), default_gazetteer())
+    appositive = ("Kết luận hội nghị, đồng chí Ngô Đông Hải, Ủy viên Ban Chấp hành Trung ương Đảng, Bí thư Tỉnh ủy "
+                  "nhấn mạnh: Tình hình kinh tế - xã hội quý I tuy có những điểm sáng.")
+    assert type_fit(question, appositive) == 1.0
+    # A semicolon starts another person: the office after it is not the first one's.
+    listed = "Dự hội nghị có các đồng chí: Nguyễn Khắc Thân, Ủy viên Ban Thường vụ; Tỉnh ủy viên, Bí thư Tỉnh ủy."
+    assert type_fit(question, listed) == 0.0
+
+
+@pytest.mark.parametrize("question, sentence, fit", [
+    ("Hội nghị diễn ra khi nào?", "Hội nghị diễn ra ngày 24/4.", 1.0),
+    ("Hội nghị diễn ra khi nào?", "Hội nghị diễn ra vào năm 1988.", 0.5),  # a year answers "khi nào" in part
+    ("Hội nghị diễn ra vào năm nào?", "Hội nghị diễn ra vào năm 1988.", 1.0),
+    ("Hội nghị năm 1988 diễn ra khi nào?", "Hội nghị năm 1988 diễn ra ở Hà Nội.", 0.0),  # the asked year is not new
+])
+def test_a_date_question_is_answered_by_a_day_or_a_year(question, sentence, fit):
+    from index.answering import type_fit
+
+    assert type_fit(analyse(question, default_glossary(), default_gazetteer()), sentence) == fit
+
