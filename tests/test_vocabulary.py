@@ -111,3 +111,11 @@ def test_a_date_question_is_answered_by_a_day_or_a_year(question, sentence, fit)
 
     assert type_fit(analyse(question, default_glossary(), default_gazetteer()), sentence) == fit
 
+
+
+def test_a_per_cent_sign_answers_bao_nhieu_phan_tram():
+    from index.answering import type_fit
+
+    question = analyse("Bao nhiêu phần trăm hộ gia đình ký cam kết?", default_glossary(), default_gazetteer())
+    assert type_fit(question, "Có 90% hộ gia đình ký cam kết thực hiện 3 an toàn.") == 1.0
+    assert type_fit(question, "Có 234 cơ quan ký cam kết thực hiện 3 an toàn.") == 0.4  # a number, not a share
