@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
 DEV_GOLD = DATA / "seed_qa.jsonl"
+UNSEEN_GOLD = DATA / "seed_unseen_qa.jsonl"
 SUMMARY_GOLD = DATA / "seed_summaries.jsonl"
 XQUAD_SAMPLE = DATA / "xquad_sample"
 
