@@ -123,12 +123,13 @@ def _same_office(question: Question, after: list[str], name_follows: bool) -> bo
 # How much a new capitalised run without a Vietnamese surname ("Peyton Manning", "Song Young-moo") shows a
 # person: some evidence, less than a Vietnamese full name.
 _FOREIGN_NAME_FIT = 0.5
+# Folded words after which a capitalised run names a place ("tỉnh Bình Dương", "thành phố Hồ Chí Minh").
 _FOLDED_PLACE_WORDS = frozenset("tinh huyen xa phuong tran thon tp pho quan ap xom ban lang khu thanh".split())
 
 
 # "đồng chí Ngô Đông Hải, Ủy viên Ban Chấp hành Trung ương Đảng, Bí thư Tỉnh ủy": a name, then its offices
 # each after a comma. How many offices the list may hold before the asked one.
-_APPOSED_OFFICES = 3
+_OFFICES_BEFORE = 2
 
 
 def _in_apposition(tokens: list[str], name_stop: int, office: int) -> bool:
@@ -138,7 +139,7 @@ def _in_apposition(tokens: list[str], name_stop: int, office: int) -> bool:
     if not between or between[0] != "," or between[-1] != ",":
         return False
     offices = " ".join(between).split(",")[1:-1]
-    return (len(offices) < _APPOSED_OFFICES and all(0 < len(o.split()) <= _NAME_DISTANCE for o in offices)
+    return (len(offices) <= _OFFICES_BEFORE and all(0 < len(o.split()) <= _NAME_DISTANCE for o in offices)
             and all(t == "," or t.isalnum() for t in between))
 
 
