@@ -53,6 +53,7 @@ FOLDS = 5
 # Regularisation strengths tried for each model; the one with the best grouped-CV log-loss is kept (the
 # confidence model: the best grouped-CV risk-coverage area, see _confidence_stage).
 C_GRID = (0.01, 0.1, 1.0, 10.0)
+ASKINGS_KEY = "askings_cross_validated"
 
 
 @dataclass
@@ -372,6 +373,11 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
         "confidence_model": {**confidence_model.to_json(), "C": c_confidence},
         "risk_coverage": [[round(t, 5), round(r, 5), round(c, 5)] for t, r, c in curve],
         "report": {"risk": risk, "threshold": round(threshold, 5), "threshold_pool": pool, **report},
+        # Not kept in the selector file: each asking's cross-validated confidence and correctness, for
+        # bench/compare_fits.py (main writes them with --askings).
+        ASKINGS_KEY: [{"dataset": a.dataset, "id": a.item_id, "mode": a.mode, "answerable": a.answerable,
+                       "confidence": round(float(confidence_cv[i]), 6), "correct": bool(correct_cv[i])}
+                      for i, a in enumerate(asked)],
     }
 
 
@@ -396,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also report the figures on the questions of this file (the tests' sample)")
     parser.add_argument("--pool", choices=("asked", "all"), default="asked",
                         help="questions the threshold is read from: as asked (default), or with the deletion askings")
+    parser.add_argument("--askings", metavar="PATH.jsonl",
+                        help="also write each asking's cross-validated confidence and correctness here, to compare "
+                             "two fits with bench/compare_fits.py")
     parser.add_argument("--cache-dir", help="keep each set's harvested candidates here (NAME.pkl), reused while "
                                             "its gold file and index manifest are unchanged")
     args = parser.parse_args(argv)
@@ -428,6 +437,10 @@ def main(argv: list[str] | None = None) -> int:
         name, _, gold = spec.partition("=")
         samples[name] = {item.id for item in load_gold(Path(gold))}
     fitted = fit(asked, args.risk, args.pool, samples)
+    askings = fitted.pop(ASKINGS_KEY)
+    if args.askings:
+        Path(args.askings).write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in askings),
+                                      encoding="utf-8")
     fitted = {"version": 1, "fitted_by": "bench/fit_selector.py", "data": data, **fitted}
     Path(args.out).write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(fitted["report"], ensure_ascii=False, indent=1))

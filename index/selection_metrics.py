@@ -7,6 +7,7 @@ coverage the share of all questions answered. AURC is the mean risk over the cur
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -83,3 +84,43 @@ def selective_metrics(asked: Sequence, confidence: np.ndarray, correct: np.ndarr
         "deletion_answered_right_elsewhere": share(answered & correct, deleted),
         **selective_summary(confidence[normal], correct[normal]),
     }
+
+
+@dataclass(frozen=True)
+class AreaComparison:
+    """Two confidence rankings of the same questions, compared by their risk-coverage areas."""
+    before: float
+    after: float
+    after_better: float  # share of the bootstrap resamples where `after` has the smaller area
+    after_worse: float  # … the larger one (the rest are ties: the change moved none of the questions drawn)
+    low: float  # 5th and 95th percentiles of (after - before) over the resamples
+    high: float
+
+
+def compare_areas(strata: Sequence[str], weights: Sequence[float], before: tuple[Sequence[float], Sequence[bool]],
+                  after: tuple[Sequence[float], Sequence[bool]], resamples: int = 1000,
+                  seed: int = 0) -> AreaComparison:
+    """Paired bootstrap of the weighted risk-coverage area of two (confidence, correct) rankings of the same
+    questions: each resample draws the questions of every stratum (a development set) with replacement, as
+    many as it has, and scores both rankings on the same draw. One confident answer that flips moves the area
+    of a 60-question set by several thousandths; the share of resamples a change wins says whether it is more
+    than that."""
+    strata = np.asarray(strata)
+    weight = np.asarray(weights, dtype=float)
+    (conf_b, right_b), (conf_a, right_a) = [(np.asarray(c, dtype=float), np.asarray(r, dtype=bool)) for c, r in
+                                            (before, after)]
+
+    def area(confidence: np.ndarray, correct: np.ndarray, index: np.ndarray) -> float:
+        return aurc(risk_coverage(confidence[index], correct[index], weight[index]))
+    everything = np.arange(len(strata))
+    members = [np.flatnonzero(strata == s) for s in dict.fromkeys(strata.tolist())]
+    rng = np.random.default_rng(seed)
+    differences = []
+    for _ in range(resamples):
+        index = np.concatenate([rng.choice(m, len(m)) for m in members])
+        differences.append(area(conf_a, right_a, index) - area(conf_b, right_b, index))
+    differences = np.asarray(differences)
+    return AreaComparison(area(conf_b, right_b, everything), area(conf_a, right_a, everything),
+                          float(np.mean(differences < 0)), float(np.mean(differences > 0)),
+                          float(np.quantile(differences, 0.05)),
+                          float(np.quantile(differences, 0.95)))

@@ -15,7 +15,7 @@ from index.models import Passage
 from index.question import analyse
 from index.retrieval import Candidate
 from index.periods import asked_period, years_in, years_told
-from index.selection_metrics import aurc, coverage_at, risk_coverage
+from index.selection_metrics import aurc, compare_areas, coverage_at, risk_coverage
 from index.quoting import JOIN_FEATURES, Neighbour, fits_together, neighbours, quote
 from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, joined_options, load_selector
 from tests.conftest import XQUAD_SAMPLE
@@ -82,6 +82,19 @@ def test_risk_coverage_curve_and_its_area():
     assert coverage_at(curve, 0.0) == 0.5 and coverage_at(curve, 0.34) == 1.0
     assert 0 < aurc(curve) < 0.34
     assert aurc(risk_coverage([0.9, 0.1], [True, True])) == 0.0
+
+
+def test_a_paired_bootstrap_tells_a_better_ranking_from_a_tie():
+    rng = np.random.default_rng(1)
+    correct = rng.random(200) < 0.7
+    noisy = rng.random(200)
+    sure_when_right = np.where(correct, 0.5 + noisy / 2, noisy / 2)  # every right answer ahead of every wrong one
+    strata, weights = ["news"] * 50 + ["xquad"] * 150, [1 / 50] * 50 + [1 / 150] * 150
+    better = compare_areas(strata, weights, (noisy, correct), (sure_when_right, correct), resamples=200)
+    assert better.after < better.before
+    assert better.after_better == 1.0 and better.after_worse == 0.0 and better.high < 0
+    same = compare_areas(strata, weights, (noisy, correct), (noisy, correct), resamples=50)
+    assert same.after_better == same.after_worse == 0.0 and same.low == same.high == 0.0
 
 
 @pytest.mark.parametrize("question, years, recent", [

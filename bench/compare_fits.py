@@ -1,0 +1,64 @@
+"""Compare two fits of the answer selector by their cross-validated risk-coverage areas, with a paired bootstrap.
+
+Usage:
+  python bench/fit_selector.py SETS… --out /tmp/before.json --askings /tmp/before.jsonl   (the committed code)
+  python bench/fit_selector.py SETS… --out /tmp/after.json --askings /tmp/after.jsonl     (the change)
+  python bench/compare_fits.py /tmp/before.jsonl /tmp/after.jsonl [--resamples 1000]
+
+The area is the one fit_selector.py chooses by: the questions as written, each development set weighing the
+same. On 60 news questions one confident answer that flips moves the pooled area by about 0.006, as much as
+most changes do; so besides the two areas this prints, pooled and per set, the share of resamples of the
+questions in which the change has the smaller area and the larger one, and the 90 % interval of the
+difference. Read both: one confident news answer that turns wrong, with the small reorderings every refit
+brings, loses in most resamples, while the interval's lower end stays at 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from index.selection_metrics import compare_areas  # noqa: E402
+
+
+def _askings(path: Path) -> dict[tuple[str, str], dict]:
+    """The questions as written (mode 'with'), by (set, id)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {(row["dataset"], row["id"]): row for row in rows if row["mode"] == "with"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--resamples", type=int, default=1000)
+    args = parser.parse_args(argv)
+    before, after = _askings(args.before), _askings(args.after)
+    if before.keys() != after.keys():
+        print(f"The two files hold different questions ({len(before.keys() ^ after.keys())} differ): compare fits "
+              "of the same development sets", file=sys.stderr)
+        return 2
+    keys = sorted(before)
+    sets = [dataset for dataset, _ in keys]
+    print(f"{'set':8} {'before':>8} {'after':>8} {'after better':>13} {'after worse':>12} "
+          f"{'90 % interval of after - before':>34}")
+    for name in ["pooled", *dict.fromkeys(sets)]:
+        chosen = [k for k in keys if name == "pooled" or k[0] == name]
+        strata = [dataset for dataset, _ in chosen]
+        counts = {s: strata.count(s) for s in set(strata)}
+        weights = [1.0 / counts[s] for s in strata]  # each set weighs the same, as in the fit
+        result = compare_areas(strata, weights,
+                               ([before[k]["confidence"] for k in chosen], [before[k]["correct"] for k in chosen]),
+                               ([after[k]["confidence"] for k in chosen], [after[k]["correct"] for k in chosen]),
+                               args.resamples)
+        print(f"{name:8} {result.before:8.4f} {result.after:8.4f} {result.after_better:13.0%} {result.after_worse:12.0%} "
+              f"{result.low:+16.4f} to {result.high:+.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
