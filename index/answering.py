@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from .keyword import KeywordIndex
 from .periods import years_in
-from .question import Question, person_names, proper_noun_runs
+from .question import Question, person_names, proper_noun_runs, single_names
 from .text import bigrams, fold_diacritics, folded_words, words
 
 MAX_ANSWER_CHARS = 600
@@ -155,6 +155,8 @@ def _person_fit(question: Question, sentence: str) -> float:
     names = [(n, 1.0) for n in person_names(sentence) if new(" ".join(folded_words(n)))]
     if not names:
         names = [(run, _FOREIGN_NAME_FIT) for run in proper_noun_runs(sentence) if new(run)]
+    if not names:  # "Miller đã tước bóng từ Newton": foreign names of one word
+        names = [(word, _FOREIGN_NAME_FIT) for word in single_names(sentence) if new(word)]
     if not names:
         return 0.0
     if not question.role:

@@ -177,6 +177,32 @@ def _proper_noun_runs(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def single_names(text: str) -> list[str]:
+    """Folded capitalised words standing alone inside a sentence ("Newton", "Edison"): foreign names of one
+    word. Not a sentence's first word, an acronym, an office or institution word, nor part of a longer run."""
+    return list(_single_names(text))
+
+
+@lru_cache(maxsize=50_000)
+def _single_names(text: str) -> tuple[str, ...]:
+    tokens = list(_CAPITALISED.finditer(text))
+    names = []
+    for index, match in enumerate(tokens):
+        word = match.group()
+        if index == 0 or len(word) < 3 or not word[0].isupper() or not word[1:].islower():
+            continue
+        before = text[:match.start()].rstrip()
+        if not before or before[-1] in ".!?:;\"“(" or word.lower() in _INSTITUTION_WORDS:
+            continue
+        joined_before = index > 0 and tokens[index - 1].group()[:1].isupper() and \
+            not text[tokens[index - 1].end():match.start()].strip()
+        joined_after = index + 1 < len(tokens) and tokens[index + 1].group()[:1].isupper() and \
+            not text[match.end():tokens[index + 1].start()].strip()
+        if not joined_before and not joined_after:
+            names.append(" ".join(folded_words(word)))
+    return tuple(names)
+
+
 def _acronyms(text: str, glossary: Glossary) -> list[str]:
     known = {e.abbreviation_token for e in glossary.entries}
     return [w for w in words(text) if len(w) >= 3 and w.isupper() and w.isalpha()

@@ -119,3 +119,14 @@ def test_a_per_cent_sign_answers_bao_nhieu_phan_tram():
     question = analyse("Bao nhiêu phần trăm hộ gia đình ký cam kết?", default_glossary(), default_gazetteer())
     assert type_fit(question, "Có 90% hộ gia đình ký cam kết thực hiện 3 an toàn.") == 1.0
     assert type_fit(question, "Có 234 cơ quan ký cam kết thực hiện 3 an toàn.") == 0.4  # a number, not a share
+
+
+def test_a_foreign_name_of_one_word_is_some_evidence_of_a_person():
+    from index.answering import type_fit
+    from index.question import single_names
+
+    assert single_names("Ở lượt chơi tiếp theo, Miller đã tước bóng từ Newton.") == ["miller", "newton"]
+    assert single_names("Thủ tướng Phạm Minh Chính chủ trì. Sau đó Bộ Công an báo cáo.") == []  # runs, offices
+    question = analyse("Ai đã tước bóng từ Newton?", default_glossary(), default_gazetteer())
+    assert type_fit(question, "Ở lượt chơi tiếp theo, Miller đã tước bóng từ Newton.") == 0.5
+    assert type_fit(question, "Quả bóng bật ra từ tay Newton.") == 0.0  # the name the question says
