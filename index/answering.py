@@ -199,13 +199,19 @@ _ASKS_YEAR = re.compile(r"\bnam (?:nao|bao nhieu|may)\b")
 _YEAR_ONLY_FIT = 0.5
 
 
+@lru_cache(maxsize=1024)
+def _asked_dates(question: str) -> tuple[frozenset[str], frozenset[int]]:
+    """The days, months and years a question names: read once, not once per candidate sentence."""
+    return frozenset(_DATE.findall(question)), years_in(question)
+
+
 def _date_fit(question: Question, sentence: str) -> float:
     """1.0 for a day or month the question does not name ("17/5", "ngày 2", "tháng 4"), or a year when it asks
     for one; _YEAR_ONLY_FIT for a new year when it asks "khi nào"; 0 otherwise."""
-    asked = set(_DATE.findall(question.text))
-    if [d for d in _DATE.findall(sentence) if d not in asked]:
+    asked_dates, asked_years = _asked_dates(question.text)
+    if [d for d in _DATE.findall(sentence) if d not in asked_dates]:
         return 1.0
-    if years_in(sentence) - years_in(question.text):
+    if years_in(sentence) - asked_years:
         return 1.0 if _ASKS_YEAR.search(question.folded) else _YEAR_ONLY_FIT
     return 0.0
 

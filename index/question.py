@@ -148,6 +148,11 @@ thông tri nghị quyết chỉ thị luật phong trào toàn bảo vệ an nin
 """.split())
 
 
+def _touching(text: str, left: re.Match, right: re.Match) -> bool:
+    """Two words with only spaces between them: one name ("Nhật Bản"), where "Young-moo" or "Lee, Kim" is two."""
+    return not text[left.end():right.start()].strip()
+
+
 def proper_noun_runs(text: str) -> list[str]:
     """Folded runs of two or more capitalised words ('Nhật Bản'), offices and the first word left out."""
     return list(_proper_noun_runs(text))
@@ -159,7 +164,7 @@ def _proper_noun_runs(text: str) -> tuple[str, ...]:
     runs, current = [], []
     for index, match in enumerate(tokens):
         word = match.group()
-        joined = current and not text[tokens[index - 1].end():match.start()].strip()
+        joined = current and _touching(text, tokens[index - 1], match)
         if index > 0 and word[:1].isupper() and not word.isupper():
             if not joined:
                 runs.append(current)
@@ -194,10 +199,9 @@ def _single_names(text: str) -> tuple[str, ...]:
         before = text[:match.start()].rstrip()
         if not before or before[-1] in ".!?:;\"“(" or word.lower() in _INSTITUTION_WORDS:
             continue
-        joined_before = index > 0 and tokens[index - 1].group()[:1].isupper() and \
-            not text[tokens[index - 1].end():match.start()].strip()
-        joined_after = index + 1 < len(tokens) and tokens[index + 1].group()[:1].isupper() and \
-            not text[match.end():tokens[index + 1].start()].strip()
+        previous, following = tokens[index - 1], tokens[index + 1] if index + 1 < len(tokens) else None
+        joined_before = previous.group()[:1].isupper() and _touching(text, previous, match)
+        joined_after = following is not None and following.group()[:1].isupper() and _touching(text, match, following)
         if not joined_before and not joined_after:
             names.append(" ".join(folded_words(word)))
     return tuple(names)

@@ -113,7 +113,7 @@ def quote(passage: Passage, joined: tuple[Neighbour, ...], terms: dict[str, floa
     to the budget. A neighbour whose words the sentence all holds (a lead repeating the body's first words) is
     left out: it would only say the same thing twice. A second neighbour joins only if all three fit the budget
     (each one fits beside the sentence: see neighbours)."""
-    if len(joined) > 1 and _joined_length(passage, list(joined)) > budget:
+    if len(joined) > 1 and not fits_together(passage, list(joined), budget):
         joined = joined[:1]  # the fit scores this quote the same way (bench/fit_selector.py quote_holds)
     own = set(folded_words(passage.text))
     kept = [n for n in joined if not set(folded_words(n.passage.text)) <= own]
