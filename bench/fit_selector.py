@@ -45,7 +45,7 @@ from index.quoting import JOIN_FEATURES, fits_together, join_rows, quote  # noqa
 from index.evaluation import facts_present, load_gold, without_diacritics  # noqa: E402
 from index.features import FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
-                            joined_options, novelty_of)
+                            joined_options, joined_type_gain, novelty_of)
 from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
 from index.text import has_diacritics  # noqa: E402
 
@@ -218,16 +218,19 @@ class Joiner:
         return self.model.probability(_join_rows(a, probabilities, best)) if a.options[best] else np.zeros(0)
 
 
-def quote_holds(a: Asked, probabilities: np.ndarray, best: int, joiner: Joiner) -> tuple[bool, bool, float]:
+def quote_holds(a: Asked, probabilities: np.ndarray, best: int,
+                joiner: Joiner) -> tuple[bool, bool, float, float]:
     """Whether the quote the engine would give for candidate `best` holds every fact, whether a neighbour
-    joined it, and the join model's highest need (see Selector)."""
+    joined it, the join model's highest need and what the joining neighbours add to the type fit (see
+    Selector.confidence_of)."""
     need = joiner.need(a, probabilities, best)
     joined = joined_options(need, joiner.join_at, joiner.also_at)
     if len(joined) == 2 and a.both_fit[best]:
         holds = a.both_hits[best]
     else:  # one neighbour, or two that do not fit together: the quote keeps the likelier (quoting.quote)
         holds = a.options[best][joined[0]][2] if joined else a.alone_hits[best]
-    return bool(holds), bool(joined), float(need.max(initial=0.0))
+    gain = joined_type_gain([a.options[best][i][1] for i in joined])
+    return bool(holds), bool(joined), float(need.max(initial=0.0)), gain
 
 
 def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
@@ -244,9 +247,9 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
         probabilities = sentence_models[a.group].probability(a.features)
         best = int(np.argmax(probabilities))
         # A right fact quoted from another article still counts as right.
-        holds, was_joined, need = quote_holds(a, probabilities, best, joiners[a.group])
+        holds, was_joined, need, gain = quote_holds(a, probabilities, best, joiners[a.group])
         rows.append(confidence_row(probabilities, a.features, best, a.question_kind, need, joiners[a.group].join_at,
-                                   a.agreement[best]))
+                                   a.agreement[best], gain))
         correct.append(holds)
         joined.append(was_joined)
     return rows, np.asarray(correct), joined

@@ -20,6 +20,7 @@ from .text import bigrams, folded_words
 
 # Static: what the neighbour holds that the sentence lacks, whatever the sentence model says.
 STATIC_JOIN_FEATURES = ("term_gain", "type_gain", "points_back", "before")
+TYPE_GAIN = STATIC_JOIN_FEATURES.index("type_gain")
 # Read from the sentence model at answer time: how the neighbour itself scored as an answer.
 JOIN_FEATURES = ("neighbour_probability", "relative_probability", "sentence_probability", "sentence_novelty",
                  *STATIC_JOIN_FEATURES)
@@ -63,6 +64,7 @@ def neighbours(question: Question, terms: dict[str, float], chosen: Candidate, r
             continue
         tokens = retriever.sentence_tokens(row)
         term_gain = sum(w for t, w in missing.items() if t in tokens) / total
+        # How much more of the asked type the neighbour holds: what the quote gains by its joining.
         type_gain = float(question.kind != "other" and type_fit(question, neighbour.text) > own_fit)
         points_back = float(step < 0 and _points_back(passage.text))  # "Ông cũng…": the subject is before
         found.append(Neighbour(step, neighbour, candidate_of.get(row),

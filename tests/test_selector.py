@@ -17,7 +17,8 @@ from index.retrieval import Candidate
 from index.periods import asked_period, years_in, years_told
 from index.selection_metrics import aurc, compare_areas, coverage_at, risk_coverage
 from index.quoting import JOIN_FEATURES, Neighbour, fits_together, neighbours, quote
-from index.selector import CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, joined_options, load_selector
+from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, joined_options, joined_type_gain,
+                            load_selector)
 from tests.conftest import XQUAD_SAMPLE
 
 
@@ -75,6 +76,22 @@ def test_corroboration_reads_the_likeliest_candidate_that_repeats_the_best():
     assert row[CONFIDENCE_FEATURES.index("lead")] == pytest.approx(0.1)
     assert confidence_row(probabilities, features, 0, "other", 0.0, 0.5)[corroboration] == 0.0
     assert len(row) == len(CONFIDENCE_FEATURES)
+
+
+def test_the_quotes_type_fit_counts_what_a_joining_neighbour_holds():
+    """A caption that echoes the question ("Tổng thống Hàn Quốc Moon Jae-in.") names nobody new; the sentence
+    after it that joins the quote does: the confidence reads the type fit of the quote."""
+    probabilities = np.array([0.6, 0.3])
+    features = np.zeros((2, len(FEATURES)))
+    fit = CONFIDENCE_FEATURES.index("best_type_fit")
+    # static join features (term_gain, type_gain, points_back, before) of the two neighbours that join
+    joined = [(0.2, 0.0, 0.0, 1.0), (0.1, 1.0, 0.0, 0.0)]
+    assert joined_type_gain(joined) == 1.0
+    assert joined_type_gain([]) == 0.0
+    assert confidence_row(probabilities, features, 0, "person", 0.0, 0.5)[fit] == 0.0
+    assert confidence_row(probabilities, features, 0, "person", 0.0, 0.5, None, joined_type_gain(joined))[fit] == 1.0
+    features[0, FEATURES.index("fit_person")] = 0.5  # a foreign name: the quote's fit stays at most 1
+    assert confidence_row(probabilities, features, 0, "person", 0.0, 0.5, None, 1.0)[fit] == 1.0
 
 
 def test_risk_coverage_curve_and_its_area():
