@@ -5,6 +5,10 @@ Usage:
   python bench/fit_selector.py SETS… --out /tmp/after.json --askings /tmp/after.jsonl     (the change)
   python bench/compare_fits.py /tmp/before.jsonl /tmp/after.jsonl [--resamples 1000]
 
+Fitted with --repeats N, each file also holds the cross-validation under N - 1 other deals of the articles to
+the folds, and the areas compared are the means over the deals both files hold: a change of features moves
+every fold model, and under one deal that alone can flip a confident news answer.
+
 The area is the one fit_selector.py chooses by: the questions as written, each development set weighing the
 same. On 60 news questions one confident answer that flips moves the pooled area by about 0.006, as much as
 most changes do; so besides the two areas this prints, pooled and per set, the share of resamples of the
@@ -25,10 +29,15 @@ sys.path.insert(0, str(REPO))
 from index.selection_metrics import compare_areas  # noqa: E402
 
 
-def _askings(path: Path) -> dict[tuple[str, str], dict]:
-    """The questions as written (mode 'with'), by (set, id)."""
+def _askings(path: Path) -> dict[int, dict[tuple[str, str], dict]]:
+    """The questions as written (mode 'with'), by (set, id), for each deal of the articles to the folds
+    (fit_selector.py --repeats; 0 when the file has one)."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {(row["dataset"], row["id"]): row for row in rows if row["mode"] == "with"}
+    deals: dict[int, dict[tuple[str, str], dict]] = {}
+    for row in rows:
+        if row["mode"] == "with":
+            deals.setdefault(row.get("repeat", 0), {})[row["dataset"], row["id"]] = row
+    return deals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,12 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after", type=Path)
     parser.add_argument("--resamples", type=int, default=1000)
     args = parser.parse_args(argv)
-    before, after = _askings(args.before), _askings(args.after)
-    if before.keys() != after.keys():
-        print(f"The two files hold different questions ({len(before.keys() ^ after.keys())} differ): compare fits "
-              "of the same development sets", file=sys.stderr)
+    before_deals, after_deals = _askings(args.before), _askings(args.after)
+    deals = sorted(before_deals.keys() & after_deals.keys())  # the deals both fits were cross-validated under
+    if not deals or any(before_deals[d].keys() != after_deals[d].keys()
+                        or before_deals[d].keys() != before_deals[deals[0]].keys() for d in deals):
+        print("The two files hold different questions: compare fits of the same development sets", file=sys.stderr)
         return 2
-    keys = sorted(before)
+    print(f"Cross-validated under {len(deals)} deal{'s' if len(deals) > 1 else ''} of the articles to the folds "
+          "(fit_selector.py --repeats); the areas are their means.")
+    keys = sorted(before_deals[deals[0]])
     sets = [dataset for dataset, _ in keys]
     print(f"{'set':8} {'before':>8} {'after':>8} {'after better':>13} {'after worse':>12} "
           f"{'90 % interval of after - before':>34}")
@@ -51,10 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         strata = [dataset for dataset, _ in chosen]
         counts = {s: strata.count(s) for s in set(strata)}
         weights = [1.0 / counts[s] for s in strata]  # each set weighs the same, as in the fit
-        result = compare_areas(strata, weights,
-                               ([before[k]["confidence"] for k in chosen], [before[k]["correct"] for k in chosen]),
-                               ([after[k]["confidence"] for k in chosen], [after[k]["correct"] for k in chosen]),
-                               args.resamples)
+        result = compare_areas(strata, weights, *([([fit[d][k]["confidence"] for k in chosen],
+                                                     [fit[d][k]["correct"] for k in chosen]) for d in deals]
+                                                   for fit in (before_deals, after_deals)), args.resamples)
         print(f"{name:8} {result.before:8.4f} {result.after:8.4f} {result.after_better:13.0%} {result.after_worse:12.0%} "
               f"{result.low:+16.4f} to {result.high:+.4f}")
     return 0

@@ -298,9 +298,14 @@ def _confidence_stage(asked: list[Asked], fold_of: dict[str, int], sentence_cv: 
             "confidence_in": confidence_in, "correct_in": correct_in, "joined_in": joined_in}
 
 
-def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str, set[str]] | None = None) -> dict:
-    """`samples`: NAME -> question ids of one set (the tests' sample) to report figures on as well."""
+def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str, set[str]] | None = None,
+        fold_seed: int = 0) -> dict:
+    """`samples`: NAME -> question ids of one set (the tests' sample) to report figures on as well.
+    `fold_seed`: 0 deals the articles to the folds in their sorted order (the committed fit); another seed
+    deals them shuffled, for the repeated cross-validation of --repeats."""
     groups_all = sorted({a.group for a in asked})
+    if fold_seed:
+        groups_all = [groups_all[i] for i in np.random.default_rng(fold_seed).permutation(len(groups_all))]
     rows, labels, groups, weights = _sentence_rows(asked)
     c_sentence = _choose_c(rows, labels, groups, weights, FEATURES)
     full_sentence = _standardised_fit(rows, labels, weights, c_sentence, FEATURES)
@@ -408,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--askings", metavar="PATH.jsonl",
                         help="also write each asking's cross-validated confidence and correctness here, to compare "
                              "two fits with bench/compare_fits.py")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="with --askings: also cross-validate with this many other deals of the articles to the "
+                             "folds (about a minute each), so that compare_fits.py averages over the deal as well")
     parser.add_argument("--cache-dir", help="keep each set's harvested candidates here (NAME.pkl), reused while "
                                             "its gold file and index manifest are unchanged")
     args = parser.parse_args(argv)
@@ -442,6 +450,9 @@ def main(argv: list[str] | None = None) -> int:
     fitted = fit(asked, args.risk, args.pool, samples)
     askings = fitted.pop(ASKINGS_KEY)
     if args.askings:
+        for repeat in range(1, args.repeats):
+            askings += [{**row, "repeat": repeat}
+                        for row in fit(asked, args.risk, args.pool, samples, fold_seed=repeat)[ASKINGS_KEY]]
         Path(args.askings).write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in askings),
                                       encoding="utf-8")
     fitted = {"version": 1, "fitted_by": "bench/fit_selector.py", "data": data, **fitted}

@@ -112,6 +112,13 @@ def test_a_paired_bootstrap_tells_a_better_ranking_from_a_tie():
     assert better.after_better == 1.0 and better.after_worse == 0.0 and better.high < 0
     same = compare_areas(strata, weights, (noisy, correct), (noisy, correct), resamples=50)
     assert same.after_better == same.after_worse == 0.0 and same.low == same.high == 0.0
+    # Under several deals of the articles to the folds, each fit's area is the mean over its deals.
+    other_deal = rng.random(200)
+    dealt = compare_areas(strata, weights, [(noisy, correct), (other_deal, correct)],
+                          [(sure_when_right, correct), (sure_when_right, correct)], resamples=50)
+    alone = compare_areas(strata, weights, (other_deal, correct), (sure_when_right, correct), resamples=10)
+    assert dealt.before == pytest.approx((better.before + alone.before) / 2)
+    assert dealt.after == pytest.approx(better.after) and dealt.after_better == 1.0
 
 
 @pytest.mark.parametrize("question, years, recent", [
