@@ -5,9 +5,9 @@ Usage:
   python bench/fit_selector.py SETS… --out /tmp/after.json --askings /tmp/after.jsonl     (the change)
   python bench/compare_fits.py /tmp/before.jsonl /tmp/after.jsonl [--resamples 1000]
 
-Fitted with --repeats N, each file also holds the cross-validation under N - 1 other deals of the articles to
-the folds, and the areas compared are the means over the deals both files hold: a change of features moves
-every fold model, and under one deal that alone can flip a confident news answer.
+Each file holds the cross-validation under every deal of the articles to the folds the fit repeated it under
+(fit_selector.py --deals), and the areas compared are the means over the deals both files hold: a change of
+features moves every fold model, and under one deal that alone can flip a confident news answer.
 
 The area is the one fit_selector.py chooses by: the questions as written, each development set weighing the
 same. On 60 news questions one confident answer that flips moves the pooled area by about 0.006, as much as
@@ -31,12 +31,12 @@ from index.selection_metrics import compare_areas  # noqa: E402
 
 def _askings(path: Path) -> dict[int, dict[tuple[str, str], dict]]:
     """The questions as written (mode 'with'), by (set, id), for each deal of the articles to the folds
-    (fit_selector.py --repeats; 0 when the file has one)."""
+    (fit_selector.py --deals; 0 when the file has one)."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     deals: dict[int, dict[tuple[str, str], dict]] = {}
     for row in rows:
         if row["mode"] == "with":
-            deals.setdefault(row.get("repeat", 0), {})[row["dataset"], row["id"]] = row
+            deals.setdefault(row.get("deal", 0), {})[row["dataset"], row["id"]] = row
     return deals
 
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         print("The two files hold different questions: compare fits of the same development sets", file=sys.stderr)
         return 2
     print(f"Cross-validated under {len(deals)} deal{'s' if len(deals) > 1 else ''} of the articles to the folds "
-          "(fit_selector.py --repeats); the areas are their means.")
+          "(fit_selector.py --deals); the areas are their means.")
     keys = sorted(before_deals[deals[0]])
     sets = [dataset for dataset, _ in keys]
     print(f"{'set':8} {'before':>8} {'after':>8} {'after better':>13} {'after worse':>12} "
