@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from .keyword import KeywordIndex
-from .periods import years_in
 from .question import Question, person_names, proper_noun_runs, single_names
 from .text import bigrams, fold_diacritics, folded_words, words
 
@@ -199,10 +198,20 @@ _ASKS_YEAR = re.compile(r"\bnam (?:nao|bao nhieu|may)\b")
 _YEAR_ONLY_FIT = 0.5
 
 
+# A year of any century for the date fit: periods.years_in reads only 19xx and 20xx, the years news is about,
+# but a date question about history is answered by "năm 1654", "1773", "năm 938".
+_HISTORICAL_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(1\d{3}|20\d{2})(?!\d|[.,]\d)|\bnăm\s+(\d{3})(?!\d|[.,]\d)",
+                              re.IGNORECASE)
+
+
+def _years(text: str) -> frozenset[int]:
+    return frozenset(int(a or b) for a, b in _HISTORICAL_YEAR.findall(text))
+
+
 @lru_cache(maxsize=1024)
 def _asked_dates(question: str) -> tuple[frozenset[str], frozenset[int]]:
     """The days, months and years a question names: read once, not once per candidate sentence."""
-    return frozenset(_DATE.findall(question)), years_in(question)
+    return frozenset(_DATE.findall(question)), _years(question)
 
 
 def _date_fit(question: Question, sentence: str) -> float:
@@ -211,7 +220,7 @@ def _date_fit(question: Question, sentence: str) -> float:
     asked_dates, asked_years = _asked_dates(question.text)
     if [d for d in _DATE.findall(sentence) if d not in asked_dates]:
         return 1.0
-    if years_in(sentence) - asked_years:
+    if _years(sentence) - asked_years:
         return 1.0 if _ASKS_YEAR.search(question.folded) else _YEAR_ONLY_FIT
     return 0.0
 

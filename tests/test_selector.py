@@ -8,7 +8,8 @@ import pytest
 
 from index import Engine, load_settings
 from index.evaluation import load_gold, run_eval, summarize
-from index.features import FEATURES, agreement_with
+from index.features import FEATURES, agreement_with, coverage, window_coverage
+from index.text import bigrams
 from index.gazetteer import default_gazetteer
 from index.glossary import default_glossary
 from index.models import Passage
@@ -92,6 +93,20 @@ def test_the_quotes_type_fit_counts_what_a_joining_neighbour_holds():
     assert confidence_row(probabilities, features, 0, "person", 0.0, 0.5, None, joined_type_gain(joined))[fit] == 1.0
     features[0, FEATURES.index("fit_person")] = 0.5  # a foreign name: the quote's fit stays at most 1
     assert confidence_row(probabilities, features, 0, "person", 0.0, 0.5, None, 1.0)[fit] == 1.0
+
+
+def test_window_coverage_reads_the_question_words_held_together():
+    """'đã đạt và giữ vững … tiêu chí' in one clause covers more than the same words spread over a long sentence."""
+    terms = {"dat": 1.0, "giu": 1.0, "vung": 1.0, "tieu": 1.0, "chi": 1.0, "giu_vung": 0.5, "§antt": 1.0}
+    together = tuple("hien thi tran da dat va giu vung 32 34 tieu chi theo quy dinh".split())
+    filler = "ket qua kha quan trong nam qua nho su no luc cua ca he thong "
+    spread = tuple(("thi tran da dat " + filler + "va giu vung " + filler + "cac tieu chi").split())
+    assert window_coverage(terms, together, frozenset(together)) == pytest.approx(5.5 / 6.5)
+    assert window_coverage(terms, spread, frozenset(spread)) < 0.5 < coverage(terms, frozenset(spread) | set(bigrams(
+        list(spread))))
+    # a concept of the glossary counts wherever the sentence holds it
+    assert window_coverage(terms, together, frozenset(together) | {"§antt"}) == pytest.approx(1.0)
+    assert window_coverage({}, together, frozenset(together)) == 0.0
 
 
 def test_risk_coverage_curve_and_its_area():

@@ -105,6 +105,11 @@ def test_an_office_in_the_list_after_a_name_is_that_persons():
     ("Hội nghị diễn ra khi nào?", "Hội nghị diễn ra vào năm 1988.", 0.5),  # a year answers "khi nào" in part
     ("Hội nghị diễn ra vào năm nào?", "Hội nghị diễn ra vào năm 1988.", 1.0),
     ("Hội nghị năm 1988 diễn ra khi nào?", "Hội nghị năm 1988 diễn ra ở Hà Nội.", 0.0),  # the asked year is not new
+    # A year of history, with or without "năm": not only the 19xx and 20xx of news.
+    ("Carl Wilhelm Scheele phát hiện ra oxi vào năm nào?", "Scheele đã tạo ra khí oxi vào 1773.", 1.0),
+    ("Lần bùng phát dịch hạch cuối cùng là khi nào?", "Đợt bùng phát cuối cùng ở Oslo vào năm 1654.", 0.5),
+    ("Thành Cổ Loa được xây năm nào?", "Thành được xây vào năm 257 trước Công nguyên.", 1.0),
+    ("Có bao nhiêu người tham gia khi nào?", "Có 1.345.596 người tham gia.", 0.0),  # a count, not a year
 ])
 def test_a_date_question_is_answered_by_a_day_or_a_year(question, sentence, fit):
     from index.answering import type_fit
