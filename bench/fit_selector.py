@@ -260,6 +260,16 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
     return rows, np.asarray(correct), joined
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """Under one deal and one pair of join cuts: the best quote of every asking, judged out of fold."""
+    usable: list[int]  # the askings with a candidate
+    rows: np.ndarray  # their confidence-model rows
+    labels: np.ndarray  # their quote is right (0/1)
+    correct: np.ndarray  # per asking: its quote is right
+    joined: np.ndarray  # per asking: a neighbour joined its quote
+
+
 @dataclass
 class _Deal:
     """One deal of the articles to the folds and what cross-validation under it gives: each group's
@@ -270,10 +280,10 @@ class _Deal:
     join_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     c_join: float
     join_cv: dict[str, LinearModel]
-    # (join_at, also_at) -> (usable asking indices, rows, labels, correct_cv, joined_cv)
-    questions: dict = field(default_factory=dict)
+    # (join_at, also_at) -> every asking's best quote, judged
+    questions: dict[tuple[float, float], _Judged] = field(default_factory=dict)
     # (join_at, also_at, C) -> cross-validated confidence of every asking
-    confidence: dict = field(default_factory=dict)
+    confidence: dict[tuple[float, float, float], np.ndarray] = field(default_factory=dict)
 
 
 def _deal_folds(groups: list[str], deal: int) -> dict[str, int]:
@@ -300,7 +310,7 @@ def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], senten
         usable = [i for i, r in enumerate(qrows_cv) if r is not None]
         x_cv = np.vstack([qrows_cv[i] for i in usable])
         y_cv = correct_cv[usable].astype(int)
-        dealt.questions[join_at, also_at] = (usable, x_cv, y_cv, correct_cv, joined_cv)
+        dealt.questions[join_at, also_at] = _Judged(usable, x_cv, y_cv, correct_cv, np.asarray(joined_cv))
         g_cv = np.asarray([asked[i].group for i in usable])
         share = _dataset_weights([asked[i] for i in usable])
         w_cv = np.asarray([share[asked[i].dataset] for i in usable])
@@ -353,7 +363,7 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     def area(confidence: np.ndarray, correct: np.ndarray) -> float:
         return aurc(risk_coverage(confidence[pooled], correct[pooled], pooled_weights))
     tried = {(join_at, also_at, c): float(np.mean([area(d.confidence[join_at, also_at, c],
-                                                        d.questions[join_at, also_at][3]) for d in dealt]))
+                                                        d.questions[join_at, also_at].correct) for d in dealt]))
              for join_at, also_at in cuts for c in C_GRID}
     join_at, also_at, c_confidence = min(tried, key=tried.get)
 
@@ -361,10 +371,10 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     full_join = _standardised_fit(_stacked([d.join_rows[0] for d in dealt]), _stacked([d.join_rows[1] for d in dealt]),
                                   _stacked([d.join_rows[3] for d in dealt]) / deals, first.c_join, JOIN_FEATURES)
     chosen = [d.questions[join_at, also_at] for d in dealt]
-    share = _dataset_weights([asked[i] for i in chosen[0][0]])
+    share = _dataset_weights([asked[i] for i in chosen[0].usable])
     confidence_model = _standardised_fit(
-        _stacked([x for _, x, _, _, _ in chosen]), _stacked([y for _, _, y, _, _ in chosen]),
-        _stacked([np.asarray([share[asked[i].dataset] for i in usable]) for usable, *_ in chosen]) / deals,
+        _stacked([judged.rows for judged in chosen]), _stacked([judged.labels for judged in chosen]),
+        _stacked([np.asarray([share[asked[i].dataset] for i in judged.usable]) for judged in chosen]) / deals,
         c_confidence, CONFIDENCE_FEATURES)
     qrows_in, correct_in, joined_in = _questions(asked, in_sample,
                                                  {g: Joiner(full_join, join_at, also_at) for g in in_sample})
@@ -379,8 +389,8 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     # questions, whose gold spans are translations that a correct quote sometimes words differently, must
     # not set the threshold for the news alone.
     confidence_cv = [d.confidence[join_at, also_at, c_confidence] for d in dealt]
-    correct_cv = [q[3] for q in chosen]
-    joined_cv = [np.asarray(q[4]) for q in chosen]
+    correct_cv = [judged.correct for judged in chosen]
+    joined_cv = [judged.joined for judged in chosen]
     curve = risk_coverage(_stacked([c[pooled] for c in confidence_cv]), _stacked([c[pooled] for c in correct_cv]),
                           list(pooled_weights) * deals)
     threshold = min([t for t, r, _ in curve if r <= risk], default=1.01)
