@@ -59,6 +59,14 @@ FOLDS = 5
 C_GRID = (0.01, 0.1, 1.0, 10.0)
 ASKINGS_KEY = "askings_cross_validated"
 DEALS = 5  # deals of the articles to the folds that cross-validation is repeated under (see fit)
+# What a question asked without its source articles (it must be refused) weighs in the confidence model, against
+# 1 for a question asked as is. There are as many of them as answerable questions, and at full weight they
+# taught the model to doubt right answers too. Measured over five deals (fit of 2026-11-29, with
+# names_in_article in the confidence), pooled cross-validated area, news near-misses refused, news deletion
+# refused, CV fact accuracy on news and xquad: weight 1 (and no names_in_article): 0.0492, 57 of 60, 0.963,
+# 0.517 and 0.624; weight 0.5: 0.0476, 57 of 60, 0.950, 0.558 and 0.638. Without names_in_article, 0.5 let
+# "Ai là Thủ tướng Nhật Bản?" (no article names Japan) be answered at 10 % risk; 0.25 refused only 54 of 60.
+DELETION_WEIGHT = 0.5
 
 
 @dataclass
@@ -312,8 +320,7 @@ def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], senten
         y_cv = correct_cv[usable].astype(int)
         dealt.questions[join_at, also_at] = _Judged(usable, x_cv, y_cv, correct_cv, np.asarray(joined_cv))
         g_cv = np.asarray([asked[i].group for i in usable])
-        share = _dataset_weights([asked[i] for i in usable])
-        w_cv = np.asarray([share[asked[i].dataset] for i in usable])
+        w_cv = _confidence_weights(asked, usable)
         for c in C_GRID:
             # Cross-validated confidence: the confidence model of each fold, on out-of-fold sentence scores.
             models = _out_of_fold(x_cv, y_cv, g_cv, w_cv, c, CONFIDENCE_FEATURES, fold_of)
@@ -322,6 +329,14 @@ def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], senten
                 confidence_cv[i] = models[asked[i].group].probability(x_cv[position][None, :])[0]
             dealt.confidence[join_at, also_at, c] = confidence_cv
     return dealt
+
+
+def _confidence_weights(asked: list[Asked], usable: list[int]) -> np.ndarray:
+    """What each asking weighs in the confidence model: its set's share (each set weighs the same), times
+    DELETION_WEIGHT for a question asked without its source articles."""
+    share = _dataset_weights([asked[i] for i in usable])
+    return np.asarray([share[asked[i].dataset] * (DELETION_WEIGHT if asked[i].mode == "without" else 1.0)
+                       for i in usable])
 
 
 def _stacked(parts: list[np.ndarray]) -> np.ndarray:
@@ -371,10 +386,9 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     full_join = _standardised_fit(_stacked([d.join_rows[0] for d in dealt]), _stacked([d.join_rows[1] for d in dealt]),
                                   _stacked([d.join_rows[3] for d in dealt]) / deals, first.c_join, JOIN_FEATURES)
     chosen = [d.questions[join_at, also_at] for d in dealt]
-    share = _dataset_weights([asked[i] for i in chosen[0].usable])
     confidence_model = _standardised_fit(
         _stacked([judged.rows for judged in chosen]), _stacked([judged.labels for judged in chosen]),
-        _stacked([np.asarray([share[asked[i].dataset] for i in judged.usable]) for judged in chosen]) / deals,
+        _stacked([_confidence_weights(asked, judged.usable) for judged in chosen]) / deals,
         c_confidence, CONFIDENCE_FEATURES)
     qrows_in, correct_in, joined_in = _questions(asked, in_sample,
                                                  {g: Joiner(full_join, join_at, also_at) for g in in_sample})

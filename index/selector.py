@@ -29,7 +29,10 @@ from .quoting import JOIN_FEATURES, TYPE_GAIN, Neighbour, join_rows
 SELECTOR_PATH = Path(__file__).resolve().parent / "data" / "selector.json"
 # What the best candidate's row adds to its score. More of its features made the cross-validated
 # risk-coverage curve worse (the fit report of 2026-11-28): the confidence model stays small.
-_BEST = ("coverage", "context_coverage", "dense")
+# names_in_article (every name the question says is in the sentence's article): added 2026-11-29 with the
+# deletion askings weighing half (bench/fit_selector.py DELETION_WEIGHT), pooled area 0.0476 against 0.0492
+# over five deals; a question naming what no article names ("Thủ tướng Nhật Bản") is then refused.
+_BEST = ("coverage", "context_coverage", "dense", "names_in_article")
 # best_type_fit: how well the best sentence holds what the question asks for (a number with the asked unit, a
 # person's name, a date: features.fit_<kind>). Added 2026-11-29: pooled cross-validated risk-coverage area
 # 0.0477 against 0.0496 without it (better in 90 % of 300 paired bootstrap resamples); news 0.096 against
