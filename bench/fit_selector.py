@@ -301,8 +301,8 @@ def _deal_folds(groups: list[str], deal: int) -> dict[str, int]:
 
 
 def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], sentence_data, c_sentence: float,
-                    c_join: float | None, cuts: list[tuple[float, float]]) -> _Deal:
-    """Everything the fit reads out of fold under one deal (c_join None: chosen here, on this deal's rows)."""
+                    c_join: float | None) -> _Deal:
+    """The out-of-fold sentence and join models under one deal (c_join None: chosen here, on this deal's rows)."""
     rows, labels, groups, weights = sentence_data
     fold_of = _deal_folds(groups_all, deal)
     sentence_cv = _out_of_fold(rows, labels, groups, weights, c_sentence, FEATURES, fold_of)
@@ -311,10 +311,14 @@ def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], senten
     if c_join is None:
         c_join = _choose_c(j_rows, j_labels, j_groups, j_weights, JOIN_FEATURES)
     join_cv = _out_of_fold(j_rows, j_labels, j_groups, j_weights, c_join, JOIN_FEATURES, fold_of)
-    dealt = _Deal(fold_of, sentence_cv, (j_rows, j_labels, j_groups, j_weights), c_join, join_cv)
+    return _Deal(fold_of, sentence_cv, (j_rows, j_labels, j_groups, j_weights), c_join, join_cv)
+
+
+def _judge(asked: list[Asked], dealt: _Deal, cuts: list[tuple[float, float]]) -> None:
+    """Fill in the deal's judged quotes and cross-validated confidences for every pair of join cuts."""
     for join_at, also_at in cuts:
-        joiners_cv = {g: Joiner(model, join_at, also_at) for g, model in join_cv.items()}
-        qrows_cv, correct_cv, joined_cv = _questions(asked, sentence_cv, joiners_cv)
+        joiners_cv = {g: Joiner(model, join_at, also_at) for g, model in dealt.join_cv.items()}
+        qrows_cv, correct_cv, joined_cv = _questions(asked, dealt.sentence_cv, joiners_cv)
         usable = [i for i, r in enumerate(qrows_cv) if r is not None]
         x_cv = np.vstack([qrows_cv[i] for i in usable])
         y_cv = correct_cv[usable].astype(int)
@@ -323,12 +327,11 @@ def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], senten
         w_cv = _confidence_weights(asked, usable)
         for c in C_GRID:
             # Cross-validated confidence: the confidence model of each fold, on out-of-fold sentence scores.
-            models = _out_of_fold(x_cv, y_cv, g_cv, w_cv, c, CONFIDENCE_FEATURES, fold_of)
+            models = _out_of_fold(x_cv, y_cv, g_cv, w_cv, c, CONFIDENCE_FEATURES, dealt.fold_of)
             confidence_cv = np.zeros(len(asked))
             for position, i in enumerate(usable):
                 confidence_cv[i] = models[asked[i].group].probability(x_cv[position][None, :])[0]
             dealt.confidence[join_at, also_at, c] = confidence_cv
-    return dealt
 
 
 def _confidence_weights(asked: list[Asked], usable: list[int]) -> np.ndarray:
@@ -368,12 +371,15 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     # other neighbour joins too at a second cut: even odds, the base rate, or never (never always: a third
     # sentence only where the join model rates it needed, so that answers stay short).
     never = 1.01
-    first = _cross_validate(asked, 0, groups_all, sentence_data, c_sentence, None, [])
+    # The join model's regularisation and base rate come from the first deal's rows.
+    first = _cross_validate(asked, 0, groups_all, sentence_data, c_sentence, None)
     j_labels, j_weights = first.join_rows[1], first.join_rows[3]
     base_rate = round(float((j_labels * j_weights).sum() / j_weights.sum()), 5)
     cuts = [(join_at, also_at) for join_at in (0.5, base_rate, 0.0) for also_at in (never, 0.5, base_rate)]
-    dealt = [_cross_validate(asked, deal, groups_all, sentence_data, c_sentence, first.c_join, cuts)
-             for deal in range(deals)]
+    dealt = [first, *(_cross_validate(asked, deal, groups_all, sentence_data, c_sentence, first.c_join)
+                      for deal in range(1, deals))]
+    for each in dealt:
+        _judge(asked, each, cuts)
 
     def area(confidence: np.ndarray, correct: np.ndarray) -> float:
         return aurc(risk_coverage(confidence[pooled], correct[pooled], pooled_weights))
