@@ -64,7 +64,7 @@ def neighbours(question: Question, terms: dict[str, float], chosen: Candidate, r
             continue
         tokens = retriever.sentence_tokens(row)
         term_gain = sum(w for t, w in missing.items() if t in tokens) / total
-        # How much more of the asked type the neighbour holds: what the quote gains by its joining.
+        # Whether the neighbour holds the asked type better than the sentence: the quote gains it by its joining.
         type_gain = float(question.kind != "other" and type_fit(question, neighbour.text) > own_fit)
         points_back = float(step < 0 and _points_back(passage.text))  # "Ông cũng…": the subject is before
         found.append(Neighbour(step, neighbour, candidate_of.get(row),

@@ -85,8 +85,8 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
     "300 camera"). Fit of 2026-11-29: pooled cross-validated risk-coverage area 0.0505 against 0.0524 without
     it (the new model better in 87 % of 300 paired bootstrap resamples); discounting agreeing sentences from
     the lead instead gave 0.0526.
-    `type_gain`: how much more of the asked type a neighbour joined to the quote holds (quoting.TYPE_GAIN):
-    best_type_fit is the quote's, not only the best sentence's, since a caption or a lead that echoes the
+    `type_gain`: 1 when a neighbour joined to the quote holds the asked type better than the best sentence
+    (quoting.TYPE_GAIN), else 0: best_type_fit is the quote's, not only the best sentence's, since a caption or a lead that echoes the
     question is quoted with the sentence after it that names the person or the figure."""
     top = float(probabilities[best])
     others = np.delete(probabilities, best)
@@ -173,8 +173,7 @@ class Selector:
                       options: list[Neighbour], agreement: np.ndarray | None = None) -> float:
         """Confidence that candidate `index`'s quote answers (the confidence model read from its place in the
         ranking, from the candidates that say otherwise and from its neighbours)."""
-        needs = self.join_need(options, probabilities, index, features)
-        joined = [options[i] for i in joined_options(needs, self.join_at, self.also_join_at)]
+        needs, joined = self._joining(options, probabilities, index, features)
         row = confidence_row(probabilities, features, index, kind, float(needs.max(initial=0.0)), self.join_at,
                              agreement, joined_type_gain([n.static for n in joined]))
         return float(self.confidence.probability(row[None, :])[0])
@@ -191,8 +190,13 @@ class Selector:
     def neighbours_to_join(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
                            features: np.ndarray) -> tuple[Neighbour, ...]:
         """The neighbours that join the chosen sentence's quote, likelier first (none, one or both)."""
+        return self._joining(options, probabilities, chosen, features)[1]
+
+    def _joining(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
+                 features: np.ndarray) -> tuple[np.ndarray, tuple[Neighbour, ...]]:
+        """Each neighbour's join need, and the neighbours that join."""
         need = self.join_need(options, probabilities, chosen, features)
-        return tuple(options[i] for i in joined_options(need, self.join_at, self.also_join_at))
+        return need, tuple(options[i] for i in joined_options(need, self.join_at, self.also_join_at))
 
     def threshold(self, risk: float) -> float:
         """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""
