@@ -132,12 +132,35 @@ def _person_names(text: str) -> tuple[str, ...]:
                 if gap.strip() or not word[:1].isupper() or (len(word) > 1 and word.isupper()):
                     break
                 end += 1
-            if end - index >= 2:
-                names.append(" ".join(t.group() for t in tokens[index:end]))
+            start, stop = index, end
+            # "Ông Nguyễn Văn Để": the honorific is not part of the name.
+            if stop - start >= 3 and tokens[start].group().lower() in _HONORIFICS:
+                start += 1
+            # "Vị Bí thư …", "Tổng Giám đốc …": an office written with its first syllable capitalised ends the run.
+            if stop - start >= 2 and _opens_office(text, tokens, stop - 1):
+                stop -= 1
+            if stop - start >= 2:
+                names.append(" ".join(t.group() for t in tokens[start:stop]))
                 index = end
                 continue
         index += 1
     return tuple(names)
+
+
+_HONORIFICS = frozenset({"ông", "bà"})
+
+
+_TITLE_OPENINGS = frozenset(" ".join(title.split()[:2]) for title in TITLES)
+
+
+def _opens_office(text: str, tokens: list[re.Match], at: int) -> bool:
+    """The capitalised word at `at` and the lower-case word after it open an office ("Bí thư", "Giám đốc",
+    "Chủ tịch"): the run ends before it, it is not the end of a name ("Lê Quốc Phong phát biểu")."""
+    if at + 1 >= len(tokens):
+        return False
+    word, following = tokens[at], tokens[at + 1]
+    return (not text[word.end():following.start()].strip() and following.group()[:1].islower()
+            and " ".join(folded_words(f"{word.group()} {following.group()}")) in _TITLE_OPENINGS)
 
 
 # Capitalised words of offices and institutions: a run of only these names no particular thing.

@@ -135,3 +135,13 @@ def test_a_foreign_name_of_one_word_is_some_evidence_of_a_person():
     question = analyse("Ai đã tước bóng từ Newton?", default_glossary(), default_gazetteer())
     assert type_fit(question, "Ở lượt chơi tiếp theo, Miller đã tước bóng từ Newton.") == 0.5
     assert type_fit(question, "Quả bóng bật ra từ tay Newton.") == 0.0  # the name the question says
+
+
+def test_person_names_leave_out_an_honorific_and_an_office_after_the_name():
+    # A question's first word is capitalised whatever it is: "Vị" (a surname too) before "Bí thư" is no name.
+    assert person_names("Vị Bí thư Thành ủy TP.HCM là ai?") == []
+    assert person_names("Tổng Giám đốc của Broncos là ai?") == []
+    assert person_names("Ông Nguyễn Văn Để bắn chết anh Kiệt") == ["Nguyễn Văn Để"]
+    assert person_names("ông Nguyễn Khắc Thân Bí thư Tỉnh ủy") == ["Nguyễn Khắc Thân"]
+    # A given name that is also an institution word ("Phong", as in "phong trào") stays in the name.
+    assert person_names("ông Lê Quốc Phong phát biểu") == ["Lê Quốc Phong"]
