@@ -200,7 +200,11 @@ def _proper_noun_runs(text: str) -> tuple[str, ...]:
     names = []
     for run in runs:
         kept = [w for w in run if w.lower() not in _INSTITUTION_WORDS]
-        if len(run) >= 2 and kept:
+        if len(run) == 2 and kept:
+            # "Ninh Bình", "Đồng Nai", "Hàn Quốc": a place whose syllable is also an office word ("an ninh",
+            # "hội đồng", "quốc hội") is named by both; one of them alone ("binh") names nothing in particular.
+            names.append(" ".join(folded_words(" ".join(run))))
+        elif len(kept) >= 2:
             names.append(" ".join(folded_words(" ".join(kept))))
     return tuple(names)
 
@@ -284,13 +288,18 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
     is_stopword = [a in STOPWORDS if not undiacritized else f in FOLDED_STOPWORDS
                    for f, a in zip(folded_tokens, accented)]
     content = tuple(f for f, stop in zip(folded_tokens, is_stopword) if not stop)
+    # Cues are matched folded, so that a question typed without diacritics has them too; where it has them,
+    # "máy" (machine) and "may" (luck, sewing) are not "mấy" (how many).
+    cue_tokens = [f if undiacritized or f != "may" or a == "mấy" else "máy"
+                  for f, a in zip(folded_tokens, accented)]
+    cues = " ".join(cue_tokens)
     if _has_cue(folded, _DATE_CUES):
         kind = "date"
     elif _has_cue(folded, _PERSON_CUES) or (_role(folded)[0] and re.search(r"\bnao\b", folded)):
         kind = "person"
     elif _has_cue(folded, _PLACE_CUES):
         kind = "place"
-    elif _has_cue(folded, _NUMBER_CUES):
+    elif _has_cue(cues, _NUMBER_CUES):
         kind = "number"
     else:
         kind = "other"
@@ -306,7 +315,7 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
         wants_list=bool(_LIST_CUES.search(folded)),
         slot=_slot(folded_tokens, is_stopword),
         focus=_focus(text),
-        unit=_unit_after_quantity(folded_tokens, is_stopword) if kind == "number" else (),
+        unit=_unit_after_quantity(cue_tokens, is_stopword) if kind == "number" else (),
         role=role,
         deputy=deputy,
         role_org=role_org,

@@ -3,7 +3,7 @@ import pytest
 
 from index.gazetteer import default_gazetteer
 from index.glossary import default_glossary, parse_glossary
-from index.question import analyse, person_names
+from index.question import analyse, person_names, proper_noun_runs
 
 
 def test_glossary_matches_both_ways():
@@ -53,6 +53,11 @@ def test_person_names_stop_at_punctuation_and_abbreviations():
     ("Ai là Chủ tịch UBND thị trấn Châu Hưng?", "person", ()),
     ("BCĐ 138 tổ chức hội nghị vào ngày nào?", "date", ()),
     ("tien hai quy hoach dat tai xa nao", "place", ()),
+    # With diacritics, "máy" (machine) and "may" (sewing, luck) are not "mấy" (how many); without them, "may" is.
+    ("Nhà máy may Vinatex thực hiện bao nhiêu tiêu chí?", "number", ("tieu", "chi")),
+    ("Trong tiêu đề của bài viết, cỗ máy hy vọng kết thúc điều gì?", "other", ()),
+    ("Có mấy xã đạt chuẩn?", "number", ("xa", "dat", "chuan")),
+    ("co may xa dat chuan", "number", ("xa", "dat", "chuan")),
 ])
 def test_question_kind_and_unit(question, kind, unit):
     parsed = analyse(question, default_glossary(), default_gazetteer())
@@ -145,3 +150,15 @@ def test_person_names_leave_out_an_honorific_and_an_office_after_the_name():
     assert person_names("ông Nguyễn Khắc Thân Bí thư Tỉnh ủy") == ["Nguyễn Khắc Thân"]
     # A given name that is also an institution word ("Phong", as in "phong trào") stays in the name.
     assert person_names("ông Lê Quốc Phong phát biểu") == ["Lê Quốc Phong"]
+
+
+@pytest.mark.parametrize("text, runs", [
+    # A two-word place whose syllable is also an office or institution word is named by both words.
+    ("Ai là Giám đốc Công an tỉnh Ninh Bình?", ["ninh binh"]),
+    ("Giá heo hơi ở Đồng Nai tăng", ["dong nai"]),
+    # A longer run keeps what is left without those words when two or more remain, else nothing ("nam").
+    ("vùng Tây Nguyên và duyên hải Nam Trung Bộ", ["tay nguyen"]),
+    ("trụ sở Bộ Công an", []),
+])
+def test_proper_noun_runs(text, runs):
+    assert proper_noun_runs(text) == runs
