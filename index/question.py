@@ -234,10 +234,15 @@ def _single_names(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _acronyms(text: str, glossary: Glossary) -> list[str]:
+def _acronyms(text: str, glossary: Glossary, gazetteer: Gazetteer) -> list[str]:
+    """Upper-case words neither the glossary nor the gazetteer knows: "HCM" in "TP.HCM" is a province, which an
+    article may write "Thành phố Hồ Chí Minh"."""
     known = {e.abbreviation_token for e in glossary.entries}
-    return [w for w in words(text) if len(w) >= 3 and w.isupper() and w.isalpha()
-            and "".join(folded_words(w)) not in known]
+    provinces = gazetteer.question_spans(text)
+    return [m.group() for m in re.finditer(r"\w+", text)
+            if len(m.group()) >= 3 and m.group().isupper() and m.group().isalpha()
+            and "".join(folded_words(m.group())) not in known
+            and not any(start <= m.start() and m.end() <= end for start, end in provinces)]
 
 
 # Filler that questions wrap around the topic; removed whole, since "bai viet" alone is ambiguous.
@@ -306,7 +311,7 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
     role, deputy = _role(folded) if kind == "person" else ((), False)
     role_org = _words_after(role, folded_tokens, is_stopword) if role else ()
     names = [" ".join(folded_words(n)) for n in person_names(text) if not gazetteer.in_question(n)]
-    names += [" ".join(folded_words(a)) for a in _acronyms(text, glossary)]
+    names += [" ".join(folded_words(a)) for a in _acronyms(text, glossary, gazetteer)]
     names += proper_noun_runs(text)
     return Question(
         text=text,

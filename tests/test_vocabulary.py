@@ -162,3 +162,11 @@ def test_person_names_leave_out_an_honorific_and_an_office_after_the_name():
 ])
 def test_proper_noun_runs(text, runs):
     assert proper_noun_runs(text) == runs
+
+
+def test_a_province_written_as_an_acronym_is_not_a_name_the_article_must_repeat():
+    # Articles write "Thành phố Hồ Chí Minh" as often as "TP.HCM"; an unknown acronym stays a name.
+    parsed = analyse("Ai được UBND TP.HCM bổ nhiệm làm Giám đốc Sở Y tế?", default_glossary(), default_gazetteer())
+    assert "hcm" not in parsed.names
+    parsed = analyse("PVEP khai thác dầu ở mỏ nào?", default_glossary(), default_gazetteer())
+    assert "pvep" in parsed.names
