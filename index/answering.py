@@ -33,11 +33,16 @@ def question_terms(question: Question, keywords: KeywordIndex) -> dict[str, floa
     return terms
 
 
+# A unit written against its figure ("10km", "5ha", "100kg") is a word of its own.
+_GLUED_UNIT = re.compile(r"(\d)(?=[^\W\d_])")
+
+
 @lru_cache(maxsize=50_000)
 def _count_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Lower-cased and folded words of a sentence, its dates removed ("ngày 12/3/2024" is not a count) and its
     per cent signs spelled out ("56,2%" answers "bao nhiêu phần trăm")."""
-    lowered = tuple(w.lower() for w in words(_WHOLE_DATE.sub(" ", sentence).replace("%", " phần trăm ")))
+    spaced = _GLUED_UNIT.sub(r"\1 ", _WHOLE_DATE.sub(" ", sentence).replace("%", " phần trăm "))
+    lowered = tuple(w.lower() for w in words(spaced))
     return lowered, tuple(fold_diacritics(w) for w in lowered)
 
 

@@ -131,6 +131,15 @@ def test_a_per_cent_sign_answers_bao_nhieu_phan_tram():
     assert type_fit(question, "Có 234 cơ quan ký cam kết thực hiện 3 an toàn.") == 0.4  # a number, not a share
 
 
+def test_a_unit_written_against_its_figure_answers_bao_nhieu():
+    from index.answering import type_fit
+
+    question = analyse("Đoạn sông Tô Lịch chảy qua huyện Thanh Trì dài bao nhiêu km?", default_glossary(),
+                       default_gazetteer())
+    assert type_fit(question, "Đoạn sông Tô Lịch qua huyện Thanh Trì dài khoảng 10km.") == 1.0
+    assert type_fit(question, "Đoạn sông qua huyện có 5ha đất bãi.") == 0.4  # a figure, not in km
+
+
 def test_a_foreign_name_of_one_word_is_some_evidence_of_a_person():
     from index.answering import type_fit
     from index.question import single_names
