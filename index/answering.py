@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from .keyword import KeywordIndex
-from .question import Question, person_names, proper_noun_runs, single_names
+from .question import FOLDED_PLACE_WORDS, Question, person_names, proper_noun_runs, single_names
 from .text import bigrams, fold_diacritics, folded_words, words
 
 MAX_ANSWER_CHARS = 600
@@ -128,7 +128,6 @@ def _same_office(question: Question, after: list[str], name_follows: bool) -> bo
 # person: some evidence, less than a Vietnamese full name.
 _FOREIGN_NAME_FIT = 0.5
 # Folded words after which a capitalised run names a place ("tỉnh Bình Dương", "thành phố Hồ Chí Minh").
-_FOLDED_PLACE_WORDS = frozenset("tinh huyen xa phuong tran thon tp pho quan ap xom ban lang khu thanh".split())
 
 
 # "đồng chí Ngô Đông Hải, Ủy viên Ban Chấp hành Trung ương Đảng, Bí thư Tỉnh ủy": a name, then its offices
@@ -171,7 +170,7 @@ def _person_fit(question: Question, sentence: str) -> float:
         syllables = folded_words(name)
         for index in range(len(tokens) - len(syllables) + 1):
             # "Công an tỉnh Bình Dương": a capitalised run after a place word is the office's place, not a person.
-            after_place_word = index > 0 and tokens[index - 1] in _FOLDED_PLACE_WORDS
+            after_place_word = index > 0 and tokens[index - 1] in FOLDED_PLACE_WORDS
             if tokens[index:index + len(syllables)] == syllables and not (fit < 1.0 and after_place_word):
                 name_spans.append((index, index + len(syllables), fit))
     size = len(question.role)

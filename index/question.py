@@ -105,7 +105,8 @@ Lục Âu Vương Thạch Phùng Quan Khúc Tống Bạch Trương Diệp Tôn �
 
 
 # "xã Châu Hưng", "tỉnh Hà Nam": after these words a surname-like syllable starts a place name.
-_PLACE_WORDS = frozenset("tỉnh huyện xã phường trấn thôn tp phố quận ấp xóm bản làng khu cầu sông đường".split())
+PLACE_WORDS = frozenset("tỉnh huyện xã phường trấn thôn tp phố quận ấp xóm bản làng khu cầu sông đường thành".split())
+FOLDED_PLACE_WORDS = frozenset(fold_diacritics(w) for w in PLACE_WORDS)
 
 
 _CAPITALISED = re.compile(r"[^\W\d_]+")
@@ -122,7 +123,7 @@ def _person_names(text: str) -> tuple[str, ...]:
     names, index = [], 0
     while index < len(tokens):
         token = tokens[index].group()
-        after_place_word = index > 0 and tokens[index - 1].group().lower() in _PLACE_WORDS
+        after_place_word = index > 0 and tokens[index - 1].group().lower() in PLACE_WORDS
         if token[:1].isupper() and not after_place_word and fold_diacritics(token).lower() in _SURNAMES:
             end = index + 1
             while end < len(tokens) and end - index < 4:
