@@ -127,7 +127,6 @@ def _same_office(question: Question, after: list[str], name_follows: bool) -> bo
 # How much a new capitalised run without a Vietnamese surname ("Peyton Manning", "Song Young-moo") shows a
 # person: some evidence, less than a Vietnamese full name.
 _FOREIGN_NAME_FIT = 0.5
-# Folded words after which a capitalised run names a place ("tỉnh Bình Dương", "thành phố Hồ Chí Minh").
 
 
 # "đồng chí Ngô Đông Hải, Ủy viên Ban Chấp hành Trung ương Đảng, Bí thư Tỉnh ủy": a name, then its offices

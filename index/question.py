@@ -104,7 +104,8 @@ Lục Âu Vương Thạch Phùng Quan Khúc Tống Bạch Trương Diệp Tôn �
 """.split())
 
 
-# "xã Châu Hưng", "tỉnh Hà Nam": after these words a surname-like syllable starts a place name.
+# "xã Châu Hưng", "tỉnh Hà Nam", "thành phố Hồ Chí Minh": after these words a capitalised run (even one that
+# starts with a surname-like syllable) names a place, not a person.
 PLACE_WORDS = frozenset("tỉnh huyện xã phường trấn thôn tp phố quận ấp xóm bản làng khu cầu sông đường thành".split())
 FOLDED_PLACE_WORDS = frozenset(fold_diacritics(w) for w in PLACE_WORDS)
 
