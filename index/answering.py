@@ -10,7 +10,6 @@ from .text import bigrams, fold_diacritics, folded_words, words
 MAX_ANSWER_CHARS = 600
 MAX_LIST_PARTS = 3
 _NUMBER_WORDS = frozenset("một hai ba bốn năm sáu bảy tám chín mười mươi trăm nghìn ngàn triệu tỷ tỉ".split())
-_DATE = re.compile(r"(?<!\d)\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?(?!\d)|\b(?:ngày|tháng)\s+\d{1,2}\b", re.IGNORECASE)
 # A date with its lead word, longest first, so that nothing of it is left to read as a count.
 _WHOLE_DATE = re.compile(r"(?:\b(?:ngày|tháng)\s+)?(?<!\d)\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?(?!\d)|"
                          r"\b(?:ngày|tháng)\s+\d{1,2}\b", re.IGNORECASE)
@@ -211,17 +210,35 @@ def _years(text: str) -> frozenset[int]:
     return frozenset(int(a or b) for a, b in _HISTORICAL_YEAR.findall(text))
 
 
+# A day and month however written: "27/5", "27-5", "ngày 27/5", "ngày 27 tháng 5"; or a day or a month alone.
+_DAY_MONTH = re.compile(r"(?:\bngày\s+)?(?<!\d)(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*\d{2,4})?(?!\d)|"
+                        r"\bngày\s+(\d{1,2})(?:\s+tháng\s+(\d{1,2}))?\b|\btháng\s+(\d{1,2})\b", re.IGNORECASE)
+
+
+def _dates(text: str) -> frozenset[tuple[int | None, int | None]]:
+    """(day, month) of each date a text names, None where it leaves one out."""
+    found = set()
+    for day, month, day_word, month_word, month_alone in _DAY_MONTH.findall(text):
+        if day:
+            found.add((int(day), int(month)))
+        elif day_word:
+            found.add((int(day_word), int(month_word) if month_word else None))
+        else:
+            found.add((None, int(month_alone)))
+    return frozenset(found)
+
+
 @lru_cache(maxsize=1024)
-def _asked_dates(question: str) -> tuple[frozenset[str], frozenset[int]]:
+def _asked_dates(question: str) -> tuple[frozenset[tuple[int | None, int | None]], frozenset[int]]:
     """The days, months and years a question names: read once, not once per candidate sentence."""
-    return frozenset(_DATE.findall(question)), _years(question)
+    return _dates(question), _years(question)
 
 
 def _date_fit(question: Question, sentence: str) -> float:
     """1.0 for a day or month the question does not name ("17/5", "ngày 2", "tháng 4"), or a year when it asks
     for one; _YEAR_ONLY_FIT for a new year when it asks "khi nào"; 0 otherwise."""
     asked_dates, asked_years = _asked_dates(question.text)
-    if [d for d in _DATE.findall(sentence) if d not in asked_dates]:
+    if _dates(sentence) - asked_dates:
         return 1.0
     if _years(sentence) - asked_years:
         return 1.0 if _ASKS_YEAR.search(question.folded) else _YEAR_ONLY_FIT

@@ -140,6 +140,15 @@ def test_a_unit_written_against_its_figure_answers_bao_nhieu():
     assert type_fit(question, "Đoạn sông qua huyện có 5ha đất bãi.") == 0.4  # a figure, not in km
 
 
+def test_the_date_a_question_names_is_not_an_answer_however_it_is_written():
+    from index.answering import type_fit
+
+    question = analyse("Vụ tai nạn ngày 27/5 được đưa ra xét xử vào ngày nào?", default_glossary(), default_gazetteer())
+    assert type_fit(question, "Vụ tai nạn xảy ra hôm 27-5 trên cao tốc.") == 0.0
+    assert type_fit(question, "Vụ tai nạn xảy ra ngày 27 tháng 5 trên cao tốc.") == 0.0
+    assert type_fit(question, "Phiên tòa mở ngày 12/7.") == 1.0
+
+
 def test_a_foreign_name_of_one_word_is_some_evidence_of_a_person():
     from index.answering import type_fit
     from index.question import single_names
