@@ -90,10 +90,12 @@ def _words_after(role: tuple[str, ...], folded_tokens: list[str], is_stopword: l
 
 
 def _role(folded: str) -> tuple[tuple[str, ...], bool]:
+    """The office a question asks about. One that only owns something ("Tổ công tác của Thủ tướng … do ai dẫn
+    đầu?") is not it."""
     for title in TITLES:
-        match = re.search(rf"(?<!\w)(pho\s+)?{title}(?!\w)", folded)
-        if match:
-            return tuple(title.split()), bool(match.group(1))
+        for match in re.finditer(rf"(?<!\w)(pho\s+)?{title}(?!\w)", folded):
+            if not folded[:match.start()].endswith("cua "):
+                return tuple(title.split()), bool(match.group(1))
     return (), False
 
 

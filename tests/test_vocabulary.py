@@ -64,6 +64,13 @@ def test_question_kind_and_unit(question, kind, unit):
     assert (parsed.kind, parsed.unit) == (kind, unit)
 
 
+def test_an_office_that_only_owns_something_is_not_the_one_asked_about():
+    parsed = analyse("Tổ công tác của Thủ tướng kiểm tra Tập đoàn Dệt may ngày 20/6 do ai dẫn đầu?", default_glossary(),
+                     default_gazetteer())
+    assert (parsed.kind, parsed.role) == ("person", ())
+    assert analyse("Chủ tịch của IPCC là ai?", default_glossary(), default_gazetteer()).role == ("chu", "tich")
+
+
 def test_deputy_is_a_different_office():
     parsed = analyse("Ai là Phó Giám đốc Công an tỉnh?", default_glossary(), default_gazetteer())
     assert parsed.role == ("giam", "doc") and parsed.deputy
