@@ -159,7 +159,7 @@ _TITLE_OPENINGS = frozenset(" ".join(title.split()[:2]) for title in TITLES)
 
 def _opens_office(text: str, tokens: list[re.Match], at: int) -> bool:
     """The capitalised word at `at` and the lower-case word after it open an office ("Bí thư", "Giám đốc",
-    "Chủ tịch"): the run ends before it, it is not the end of a name ("Lê Quốc Phong phát biểu")."""
+    "Chủ tịch"), so a name run ends before it. "Phong phát" opens none: "Lê Quốc Phong phát biểu" keeps its name."""
     if at + 1 >= len(tokens):
         return False
     word, following = tokens[at], tokens[at + 1]
