@@ -22,7 +22,7 @@ from .text import bigrams, folded_words
 KINDS = ("number", "date", "person", "place", "other")
 FEATURES = (
     "coverage", "coverage_gap", "window_coverage", "focus_coverage", "context_coverage", "context_gap",
-    "title_coverage", "neighbour_gain", "typed_neighbour_gain", "article_coverage", "article_gap",
+    "title_coverage", "neighbour_gain", "article_coverage", "article_gap",
     "dense", "dense_gap", "neighbour_dense_gain", "article_dense", "article_dense_gap",
     "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
     *(f"fit_{kind}" for kind in KINDS),
@@ -171,9 +171,6 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             0.0,  # context_gap
             coverage(terms, _title_tokens(passage.title)),
             by_context - by_sentence,
-            # A news lead repeats the question's words and the sentence next to it holds the figure or the name:
-            # that sentence holds the asked type, and its neighbours hold the question's words.
-            (fit if question.kind != "other" else 0.0) * (by_context - by_sentence),
             article_coverage[passage.article_id],
             0.0,  # article_gap
             c.dense,

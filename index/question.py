@@ -77,25 +77,6 @@ def _unit_after_quantity(folded_tokens: list[str], is_stopword: list[bool]) -> t
     return ()
 
 
-# Words that make a question with no unit after "bao nhiêu" ask an amount of money: "giá heo hơi … khoảng bao
-# nhiêu một ký?", "tiền trực mỗi ca … lên mức bao nhiêu?", "mức phí bao nhiêu". Typed without diacritics,
-# "gia" is also gia (family), già, giả: only the unambiguous ones count there.
-_MONEY_WORDS = frozenset("giá phí tiền lương".split())
-_FOLDED_MONEY_WORDS = frozenset("phi luong".split())
-
-
-def _unit_asked(folded_tokens: list[str], is_stopword: list[bool], accented: list[str],
-                undiacritized: bool) -> tuple[str, ...]:
-    """The unit a number question asks for: the words after "bao nhiêu", or money ("tien", which the number
-    fit reads as đồng, USD…) when there are none and the question is about a price, a fee or a wage."""
-    unit = _unit_after_quantity(folded_tokens, is_stopword)
-    if unit:
-        return unit
-    money = (any(f in _FOLDED_MONEY_WORDS for f in folded_tokens) if undiacritized
-             else any(a in _MONEY_WORDS for a in accented))
-    return ("tien",) if money else ()
-
-
 def _words_after(role: tuple[str, ...], folded_tokens: list[str], is_stopword: list[bool]) -> tuple[str, ...]:
     for index in range(len(folded_tokens) - len(role) + 1):
         if tuple(folded_tokens[index:index + len(role)]) == role:
@@ -343,7 +324,7 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
         wants_list=bool(_LIST_CUES.search(folded)),
         slot=_slot(folded_tokens, is_stopword),
         focus=_focus(text),
-        unit=_unit_asked(cue_tokens, is_stopword, accented, undiacritized) if kind == "number" else (),
+        unit=_unit_after_quantity(cue_tokens, is_stopword) if kind == "number" else (),
         role=role,
         deputy=deputy,
         role_org=role_org,

