@@ -10,9 +10,11 @@ from .text import bigrams, fold_diacritics, folded_words, words
 MAX_ANSWER_CHARS = 600
 MAX_LIST_PARTS = 3
 _NUMBER_WORDS = frozenset("một hai ba bốn năm sáu bảy tám chín mười mươi trăm nghìn ngàn triệu tỷ tỉ".split())
-# A date with its lead word, longest first, so that nothing of it is left to read as a count.
-_WHOLE_DATE = re.compile(r"(?:\b(?:ngày|tháng)\s+)?(?<!\d)\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?(?!\d)|"
-                         r"\b(?:ngày|tháng)\s+\d{1,2}\b", re.IGNORECASE)
+# A date with its lead word, longest first, so that nothing of it is left to read as a count: a day and month
+# however written ("27/5", "27-5", "ngày 27/5", "ngày 27 tháng 5"), or a day or a month alone. Its groups are
+# what _dates reads.
+_DATE = re.compile(r"(?:\b(?:ngày|tháng)\s+)?(?<!\d)(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*\d{2,4})?(?!\d)|"
+                   r"\bngày\s+(\d{1,2})(?:\s+tháng\s+(\d{1,2}))?\b|\btháng\s+(\d{1,2})\b", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:xã|phường|thị trấn|huyện|quận|thôn|tỉnh|thành phố|TP|ấp|khu phố|thị xã|tổ dân phố|xóm)\s+(?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ]*)", re.UNICODE)
 # Abbreviated titles written inside sentences ("PGĐ Công an tỉnh").
 _TITLE_ABBREVIATIONS = {"pgd": ["pho", "giam", "doc"], "gd": ["giam", "doc"], "pct": ["pho", "chu", "tich"],
@@ -40,7 +42,7 @@ _GLUED_UNIT = re.compile(r"(\d)(?=[^\W\d_])")
 def _count_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Lower-cased and folded words of a sentence, its dates removed ("ngày 12/3/2024" is not a count) and its
     per cent signs spelled out ("56,2%" answers "bao nhiêu phần trăm")."""
-    spaced = _GLUED_UNIT.sub(r"\1 ", _WHOLE_DATE.sub(" ", sentence).replace("%", " phần trăm "))
+    spaced = _GLUED_UNIT.sub(r"\1 ", _DATE.sub(" ", sentence).replace("%", " phần trăm "))
     lowered = tuple(w.lower() for w in words(spaced))
     return lowered, tuple(fold_diacritics(w) for w in lowered)
 
@@ -210,16 +212,15 @@ def _years(text: str) -> frozenset[int]:
     return frozenset(int(a or b) for a, b in _HISTORICAL_YEAR.findall(text))
 
 
-# A day and month however written: "27/5", "27-5", "ngày 27/5", "ngày 27 tháng 5"; or a day or a month alone.
-_DAY_MONTH = re.compile(r"(?:\bngày\s+)?(?<!\d)(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*\d{2,4})?(?!\d)|"
-                        r"\bngày\s+(\d{1,2})(?:\s+tháng\s+(\d{1,2}))?\b|\btháng\s+(\d{1,2})\b", re.IGNORECASE)
-
-
 def _dates(text: str) -> frozenset[tuple[int | None, int | None]]:
-    """(day, month) of each date a text names, None where it leaves one out."""
+    """(day, month) of each date a text names, None where it leaves one out. After "tháng" two numbers are
+    months ("tháng 3-4": March to April), of which the first is read."""
     found = set()
-    for day, month, day_word, month_word, month_alone in _DAY_MONTH.findall(text):
-        if day:
+    for match in _DATE.finditer(text):
+        day, month, day_word, month_word, month_alone = match.groups()
+        if day and match.group().lower().startswith("tháng"):
+            found.add((None, int(day)))
+        elif day:
             found.add((int(day), int(month)))
         elif day_word:
             found.add((int(day_word), int(month_word) if month_word else None))

@@ -86,8 +86,8 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
     it (the new model better in 87 % of 300 paired bootstrap resamples); discounting agreeing sentences from
     the lead instead gave 0.0526.
     `type_gain`: 1 when a neighbour joined to the quote holds the asked type better than the best sentence
-    (quoting.TYPE_GAIN), else 0: best_type_fit is the quote's, not only the best sentence's, since a caption or a lead that echoes the
-    question is quoted with the sentence after it that names the person or the figure."""
+    (quoting.TYPE_GAIN), else 0: best_type_fit is the quote's, not only the best sentence's, since a caption or
+    a lead that echoes the question is quoted with the sentence after it that names the person or the figure."""
     top = float(probabilities[best])
     others = np.delete(probabilities, best)
     runner_up = float(others.max()) if others.size else 0.0
