@@ -34,6 +34,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -145,7 +146,15 @@ def _standardised_fit(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray,
     return LinearModel(names, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def _sentence_rows(asked: list[Asked]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+class _Rows(NamedTuple):
+    """A model's training rows, their labels, their groups (source articles) and their weights."""
+    rows: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+    weights: np.ndarray
+
+
+def _sentence_rows(asked: list[Asked]) -> _Rows:
     """Candidates of the questions answered as is: rows, labels, groups, weights (each question weighs 1).
 
     The label is the sentence alone holding the facts: labels from composed quotes would also reward the
@@ -156,7 +165,7 @@ def _sentence_rows(asked: list[Asked]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     groups = np.concatenate([[a.group] * len(a.features) for a in training])
     share = _dataset_weights(training)
     weights = np.concatenate([np.full(len(a.features), share[a.dataset] / len(a.features)) for a in training])
-    return rows, labels, groups, weights
+    return _Rows(rows, labels, groups, weights)
 
 
 def _dataset_weights(asked: list[Asked]) -> dict[str, float]:
@@ -200,7 +209,7 @@ def _join_rows(a: Asked, probabilities: np.ndarray, best: int) -> np.ndarray:
                      novelty_of(a.features, best))
 
 
-def _join_data(asked: list[Asked], sentence_models: dict[str, LinearModel]):
+def _join_data(asked: list[Asked], sentence_models: dict[str, LinearModel]) -> _Rows:
     """Join-model rows: the neighbours of each answerable asking's best candidate. Label: the sentence
     alone misses a fact group that it and this neighbour hold. Rows, labels, groups, weights."""
     rows, labels, groups, weights = [], [], [], []
@@ -216,7 +225,7 @@ def _join_data(asked: list[Asked], sentence_models: dict[str, LinearModel]):
             labels.append(int(pair_holds and not a.alone_hits[best]))
             groups.append(a.group)
             weights.append(share[a.dataset])
-    return np.vstack(rows), np.asarray(labels), np.asarray(groups), np.asarray(weights, dtype=float)
+    return _Rows(np.vstack(rows), np.asarray(labels), np.asarray(groups), np.asarray(weights, dtype=float))
 
 
 @dataclass(frozen=True)
@@ -285,7 +294,7 @@ class _Deal:
     model's out-of-fold rows and, per regularisation, the cross-validated confidences."""
     fold_of: dict[str, int]
     sentence_cv: dict[str, LinearModel]
-    join_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    join_rows: _Rows
     c_join: float
     join_cv: dict[str, LinearModel]
     # (join_at, also_at) -> every asking's best quote, judged
@@ -300,18 +309,17 @@ def _deal_folds(groups: list[str], deal: int) -> dict[str, int]:
     return {g: i % FOLDS for i, g in enumerate(order)}
 
 
-def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], sentence_data, c_sentence: float,
+def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], sentence_data: _Rows, c_sentence: float,
                     c_join: float | None) -> _Deal:
     """The out-of-fold sentence and join models under one deal (c_join None: chosen here, on this deal's rows)."""
-    rows, labels, groups, weights = sentence_data
     fold_of = _deal_folds(groups_all, deal)
-    sentence_cv = _out_of_fold(rows, labels, groups, weights, c_sentence, FEATURES, fold_of)
+    sentence_cv = _out_of_fold(*sentence_data, c_sentence, FEATURES, fold_of)
     # The join model learns from out-of-fold sentence scores, as it will meet them on unseen questions.
-    j_rows, j_labels, j_groups, j_weights = _join_data(asked, sentence_cv)
+    join_data = _join_data(asked, sentence_cv)
     if c_join is None:
-        c_join = _choose_c(j_rows, j_labels, j_groups, j_weights, JOIN_FEATURES)
-    join_cv = _out_of_fold(j_rows, j_labels, j_groups, j_weights, c_join, JOIN_FEATURES, fold_of)
-    return _Deal(fold_of, sentence_cv, (j_rows, j_labels, j_groups, j_weights), c_join, join_cv)
+        c_join = _choose_c(*join_data, JOIN_FEATURES)
+    join_cv = _out_of_fold(*join_data, c_join, JOIN_FEATURES, fold_of)
+    return _Deal(fold_of, sentence_cv, join_data, c_join, join_cv)
 
 
 def _judge(asked: list[Asked], dealt: _Deal, cuts: list[tuple[float, float]]) -> None:
@@ -373,7 +381,7 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     never = 1.01
     # The join model's regularisation and base rate come from the first deal's rows.
     first = _cross_validate(asked, 0, groups_all, sentence_data, c_sentence, None)
-    j_labels, j_weights = first.join_rows[1], first.join_rows[3]
+    j_labels, j_weights = first.join_rows.labels, first.join_rows.weights
     base_rate = round(float((j_labels * j_weights).sum() / j_weights.sum()), 5)
     cuts = [(join_at, also_at) for join_at in (0.5, base_rate, 0.0) for also_at in (never, 0.5, base_rate)]
     dealt = [first, *(_cross_validate(asked, deal, groups_all, sentence_data, c_sentence, first.c_join)
@@ -389,8 +397,9 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     join_at, also_at, c_confidence = min(tried, key=tried.get)
 
     # The final join and confidence models learn from every deal's out-of-fold rows, each deal weighing 1/deals.
-    full_join = _standardised_fit(_stacked([d.join_rows[0] for d in dealt]), _stacked([d.join_rows[1] for d in dealt]),
-                                  _stacked([d.join_rows[3] for d in dealt]) / deals, first.c_join, JOIN_FEATURES)
+    full_join = _standardised_fit(_stacked([d.join_rows.rows for d in dealt]),
+                                  _stacked([d.join_rows.labels for d in dealt]),
+                                  _stacked([d.join_rows.weights for d in dealt]) / deals, first.c_join, JOIN_FEATURES)
     chosen = [d.questions[join_at, also_at] for d in dealt]
     confidence_model = _standardised_fit(
         _stacked([judged.rows for judged in chosen]), _stacked([judged.labels for judged in chosen]),
