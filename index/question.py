@@ -63,6 +63,21 @@ def _has_cue(folded: str, cues: tuple[str, ...]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded) for cue in cues)
 
 
+# What a syllable of a name stands as among the cue tokens: no cue matches it.
+_NAME_SYLLABLE = "_"
+
+
+def _names_a_place(written: list[str], index: int) -> bool:
+    """Whether the question word "ai" (who) at `index` is the first syllable of a name: "Ai Cập" (Egypt),
+    "Ai Len" (Ireland), written capitalised before a capitalised syllable, or "ai cập" in lower case (its
+    diacritics tell it from "ai cấp", who issues). Officials ask about trade with Egypt; such a question does not
+    ask for a person."""
+    if written[index].lower() != "ai" or index + 1 >= len(written):
+        return False
+    following = written[index + 1]
+    return (written[index] == "Ai" and following[:1].isupper()) or following.lower() == "cập"
+
+
 def _unit_after_quantity(folded_tokens: list[str], is_stopword: list[bool]) -> tuple[str, ...]:
     """'bao nhiêu điểm chữa cháy công cộng' -> ('diem', 'chua', 'chay')."""
     for index, token in enumerate(folded_tokens):
@@ -299,12 +314,14 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
     content = tuple(f for f, stop in zip(folded_tokens, is_stopword) if not stop)
     # Cues are matched folded, so that a question typed without diacritics has them too; where it has them,
     # "máy" (machine) and "may" (luck, sewing) are not "mấy" (how many).
+    written = [w for w, k in zip(words(text), keep) if k]
     cue_tokens = [f if undiacritized or f != "may" or a == "mấy" else "máy"
                   for f, a in zip(folded_tokens, accented)]
+    cue_tokens = [_NAME_SYLLABLE if _names_a_place(written, index) else token for index, token in enumerate(cue_tokens)]
     cues = " ".join(cue_tokens)
-    if _has_cue(folded, _DATE_CUES):
+    if _has_cue(cues, _DATE_CUES):
         kind = "date"
-    elif _has_cue(folded, _PERSON_CUES) or (_role(folded)[0] and re.search(r"\bnao\b", folded)):
+    elif _has_cue(cues, _PERSON_CUES) or (_role(folded)[0] and re.search(r"\bnao\b", folded)):
         kind = "person"
     elif _has_cue(folded, _PLACE_CUES):
         kind = "place"

@@ -58,6 +58,12 @@ def test_person_names_stop_at_punctuation_and_abbreviations():
     ("Trong tiêu đề của bài viết, cỗ máy hy vọng kết thúc điều gì?", "other", ()),
     ("Có mấy xã đạt chuẩn?", "number", ("xa", "dat", "chuan")),
     ("co may xa dat chuan", "number", ("xa", "dat", "chuan")),
+    # "Ai Cập" (Egypt) and "Ai Len" (Ireland) are names, not "ai" (who); "ai cấp" is "who issues".
+    ("Kim ngạch xuất khẩu sang Ai Cập đạt bao nhiêu USD?", "number", ("usd",)),
+    ("xuất khẩu sang ai cập đạt bao nhiêu USD?", "number", ("usd",)),
+    ("Doanh nghiệp Ai Len nào đầu tư vào Bình Dương?", "other", ()),
+    ("Ai cấp giấy phép xây dựng?", "person", ()),
+    ("ai cap giay phep xay dung", "person", ()),
 ])
 def test_question_kind_and_unit(question, kind, unit):
     parsed = analyse(question, default_glossary(), default_gazetteer())
