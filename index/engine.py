@@ -27,7 +27,8 @@ from .glossary import GLOSSARY_FILE, default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
 from .models import Answer, Citation, IndexReport, IndexStats, Passage
-from .periods import Period, article_year, article_years, asked_period, other_period, years_told
+from .periods import (Period, article_year, article_years, asked_months, asked_period, other_period, predates,
+                      years_told)
 from .question import Question, analyse
 from .quoting import Neighbour, neighbours, quote
 from .retrieval import Candidate, HybridRetriever
@@ -283,6 +284,9 @@ class Engine:
         if elsewhen:  # what the corpus says is about other years: say which, sure or not
             return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
                              self._quote(seen, chosen[0])[0])
+        if _reported_before(seen.period, best):  # "tháng 6/2017" answered by an article of May 2017
+            return not_found("the passages that answer were published before the month asked about", confidence,
+                             _earlier_articles(seen), self._quote(seen, chosen[0])[0])
         if confidence < self.threshold:
             return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
                              withheld=self._quote(seen, chosen[0])[0])
@@ -450,6 +454,24 @@ def _other_periods(seen: Considered) -> str:
     if not covered:
         return message("period_not_covered", asked=asked)
     return message("other_periods", asked=asked, covered=", ".join(str(y) for y in covered))
+
+
+def _reported_before(period: Period, passage: Passage) -> bool:
+    """The passage's article was stored before the month or quarter asked about, and the sentence does not name
+    that month itself (a plan: "dự kiến khởi công vào tháng 7/2017")."""
+    return predates(period.months, passage.date) and not (
+        period.months & asked_months(fold_diacritics(passage.text).lower()))
+
+
+def _earlier_articles(seen: Considered) -> str:
+    """'Không tìm thấy thông tin này cho tháng 6/2017 …; các bài liên quan đăng trước đó (ngày 08/05/2017).'"""
+    order = np.argsort(-seen.selection.probabilities)[:3]
+    dates = sorted({seen.candidates[i].passage.date for i in order
+                    if predates(seen.period.months, seen.candidates[i].passage.date)})
+    asked = ", ".join(f"tháng {month}/{year}" for year, month in sorted(seen.period.months))
+    if not dates:
+        return message("period_not_covered", asked=asked)
+    return message("only_earlier_articles", asked=asked, dates=", ".join(display_date(d) or d for d in dates))
 
 
 def _refusal_reason(seen: Considered, index: int, confidence: float, threshold: float) -> str:

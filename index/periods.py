@@ -25,10 +25,39 @@ class Period:
     # Every year the question names as a time, bounds included ("trước năm 2000"): what the selector's
     # features match against sentences and articles. Only `years` can make an answer "about another period".
     named: frozenset[int] = frozenset()
+    # The first month, as (year, month), of each month or quarter the question asks about ("tháng 6/2017",
+    # "ngày 1/6/2017", "quý III/2023"), bounds left out: an article stored before it cannot report it.
+    months: frozenset[tuple[int, int]] = frozenset()
 
 
 # "trước năm 2000", "sau năm 2015", "từ năm 2020", "đến năm 2025": a bound, not the period asked about.
 _BOUND = re.compile(r"(?:truoc|sau|tu|den|toi)\s+$")
+
+
+# "tháng 6/2017", "tháng 6 năm 2017", "1/6/2017", "ngày 1 tháng 6 năm 2017", "quý III/2023", folded.
+_ASKED_MONTH = re.compile(rf"(?<![\d/])(?:thang\s+(\d{{1,2}})\s*(?:/|\s+nam\s+)|\d{{1,2}}\s*/\s*(\d{{1,2}})\s*/\s*|"
+                          rf"quy\s+(iv|i{{1,3}}|[1-4])\s*/\s*){_YEAR}(?!\d)")
+_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def asked_months(folded: str) -> frozenset[tuple[int, int]]:
+    """(year, first month) of each month or quarter a folded text names, bounds ("từ tháng 6/2017") left out."""
+    found = set()
+    for match in _ASKED_MONTH.finditer(folded):
+        month, day_month, quarter, year = match.groups()
+        first = int(month or day_month) if quarter is None else 3 * _QUARTERS[quarter] - 2
+        if 1 <= first <= 12 and not _BOUND.search(folded[:match.start()]):
+            found.add((int(year), first))
+    return frozenset(found)
+
+
+def predates(months: frozenset[tuple[int, int]], date: str | None) -> bool:
+    """The article's stated date ('2017-05-08') is before the first month asked: it cannot report on that
+    month. A crawler stores a story on or after the day it is published, so the stored date errs the safe way.
+    Undated articles, and dates without a year, never predate."""
+    if not months or not date or not re.match(r"^\d{4}-\d{2}", date):
+        return False
+    return (int(date[:4]), int(date[5:7])) < min(months)
 
 
 def asked_period(question: str) -> Period:
@@ -43,7 +72,7 @@ def asked_period(question: str) -> Period:
         for found in (named, years):
             if int(first) in found:
                 found.add(int(second))
-    return Period(frozenset(years), bool(_RECENT.search(folded)), frozenset(named))
+    return Period(frozenset(years), bool(_RECENT.search(folded)), frozenset(named), asked_months(folded))
 
 
 def years_in(text: str) -> frozenset[int]:

