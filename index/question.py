@@ -313,7 +313,7 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
                    for f, a in zip(folded_tokens, accented)]
     content = tuple(f for f, stop in zip(folded_tokens, is_stopword) if not stop)
     # Cues are matched folded, so that a question typed without diacritics has them too; where it has them,
-    # "máy" (machine) and "may" (luck, sewing) are not "mấy" (how many).
+    # "máy" (machine) and "may" (luck, sewing) are not "mấy" (how many). "Ai Cập" is a name, not "ai" (who).
     written = [w for w, k in zip(words(text), keep) if k]
     cue_tokens = [f if undiacritized or f != "may" or a == "mấy" else "máy"
                   for f, a in zip(folded_tokens, accented)]
