@@ -18,8 +18,9 @@ then the confidence model on each question's best candidate (label: the quote gi
 grouped by source article, so a question is never scored by a model that saw its article, and repeated under
 several deals of the articles to the folds (--deals, see fit): the figures of one deal moved more with the
 deal than with most changes. The refusal threshold for each risk is read off the cross-validated
-risk-coverage curve of every deal together. The file keeps the data hashes, the in-sample and cross-validated
-scores (means over the deals), and the coefficients.
+risk-coverage curve of every deal together. An answer the engine refuses for the period asked, whatever its
+confidence (Engine.period_conflict), is a refusal in every figure and curve. The file keeps the data hashes,
+the in-sample and cross-validated scores (means over the deals), and the coefficients.
 
 Two fits from the same indexes give the same file: dense search is exact over the snapshot's vectors
 (index/dense.py), so every process ranks the candidates alike.
@@ -90,6 +91,9 @@ class Asked:
     both_fit: np.ndarray  # per candidate: it and both its neighbours fit the budget as one quote
     # agreement[i]: features.agreement_with(i), for whichever candidate a fold's sentence model puts first
     agreement: np.ndarray
+    # per candidate: the engine refuses it, whatever the confidence, for the period the question names
+    # (Engine.period_conflict): a refusal in every figure, and in the curve the threshold is read from
+    period_refused: np.ndarray
 
 
 def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
@@ -130,7 +134,9 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                                np.asarray([holds(quote(c.passage, (), seen.terms)[0]) for c in seen.candidates],
                                           dtype=bool),
                                options, both_hits, both_fit, np.asarray([seen.agreement(i) for i in range(len(seen.candidates))],
-                                                   dtype=np.float32)))
+                                                   dtype=np.float32),
+                               np.asarray([engine.period_conflict(seen, i, retriever) is not None
+                                           for i in range(len(seen.candidates))], dtype=bool)))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     return asked
@@ -256,15 +262,17 @@ def quote_holds(a: Asked, probabilities: np.ndarray, best: int,
 
 
 def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
-               joiners: dict[str, Joiner]) -> tuple[list, np.ndarray, list[bool]]:
+               joiners: dict[str, Joiner]) -> tuple[list, np.ndarray, list[bool], np.ndarray]:
     """Confidence-model rows: each asking's best candidate under the sentence model of its fold, whether
-    the quote given would be right, and whether a neighbour joined it."""
-    rows, correct, joined = [], [], []
+    the quote given would be right, whether a neighbour joined it, and whether the engine refuses it for the
+    period asked (Asked.period_refused)."""
+    rows, correct, joined, refused = [], [], [], []
     for a in asked:
         if not len(a.features):
             rows.append(None)
             correct.append(False)
             joined.append(False)
+            refused.append(False)
             continue
         probabilities = sentence_models[a.group].probability(a.features)
         best = int(np.argmax(probabilities))
@@ -274,7 +282,8 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
                                    a.agreement[best], gain))
         correct.append(holds)
         joined.append(was_joined)
-    return rows, np.asarray(correct), joined
+        refused.append(bool(a.period_refused[best]))
+    return rows, np.asarray(correct), joined, np.asarray(refused, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -285,6 +294,7 @@ class _Judged:
     labels: np.ndarray  # their quote is right (0/1)
     correct: np.ndarray  # per asking: its quote is right
     joined: np.ndarray  # per asking: a neighbour joined its quote
+    refused: np.ndarray  # per asking: the engine refuses its quote for the period asked
 
 
 @dataclass
@@ -326,11 +336,11 @@ def _judge(asked: list[Asked], dealt: _Deal, cuts: list[tuple[float, float]]) ->
     """Fill in the deal's judged quotes and cross-validated confidences for every pair of join cuts."""
     for join_at, also_at in cuts:
         joiners_cv = {g: Joiner(model, join_at, also_at) for g, model in dealt.join_cv.items()}
-        qrows_cv, correct_cv, joined_cv = _questions(asked, dealt.sentence_cv, joiners_cv)
+        qrows_cv, correct_cv, joined_cv, refused_cv = _questions(asked, dealt.sentence_cv, joiners_cv)
         usable = [i for i, r in enumerate(qrows_cv) if r is not None]
         x_cv = np.vstack([qrows_cv[i] for i in usable])
         y_cv = correct_cv[usable].astype(int)
-        dealt.questions[join_at, also_at] = _Judged(usable, x_cv, y_cv, correct_cv, np.asarray(joined_cv))
+        dealt.questions[join_at, also_at] = _Judged(usable, x_cv, y_cv, correct_cv, np.asarray(joined_cv), refused_cv)
         g_cv = np.asarray([asked[i].group for i in usable])
         w_cv = _confidence_weights(asked, usable)
         for c in C_GRID:
@@ -339,6 +349,7 @@ def _judge(asked: list[Asked], dealt: _Deal, cuts: list[tuple[float, float]]) ->
             confidence_cv = np.zeros(len(asked))
             for position, i in enumerate(usable):
                 confidence_cv[i] = models[asked[i].group].probability(x_cv[position][None, :])[0]
+            confidence_cv[refused_cv] = 0.0  # refused whatever the confidence (Engine.period_conflict)
             dealt.confidence[join_at, also_at, c] = confidence_cv
 
 
@@ -405,11 +416,11 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
         _stacked([judged.rows for judged in chosen]), _stacked([judged.labels for judged in chosen]),
         _stacked([_confidence_weights(asked, judged.usable) for judged in chosen]) / deals,
         c_confidence, CONFIDENCE_FEATURES)
-    qrows_in, correct_in, joined_in = _questions(asked, in_sample,
-                                                 {g: Joiner(full_join, join_at, also_at) for g in in_sample})
+    qrows_in, correct_in, joined_in, refused_in = _questions(
+        asked, in_sample, {g: Joiner(full_join, join_at, also_at) for g in in_sample})
     confidence_in = np.zeros(len(asked))
     for i, row in enumerate(qrows_in):
-        if row is not None:
+        if row is not None and not refused_in[i]:
             confidence_in[i] = confidence_model.probability(row[None, :])[0]
 
     # The threshold is read off the questions as asked (the dev sets' own mix of answerable questions and

@@ -276,15 +276,11 @@ class Engine:
         if seen.period.recent:  # read as of now: older articles are superseded, not rivals (_confidence_of)
             newest, confidence = self._most_recent_answering(seen)
             chosen = [newest]
-        best = seen.candidates[chosen[0]].passage
-        # What the sentence is about (periods.years_told), else the article's years.
-        elsewhen = bool(seen.period.years) and other_period(
-            seen.period.years, self._years_told(seen.candidates[chosen[0]], retriever),
-            article_years(best.title, best.date))
-        if elsewhen:  # what the corpus says is about other years: say which, sure or not
+        conflict = self.period_conflict(seen, chosen[0], retriever)
+        if conflict == OTHER_YEARS:  # what the corpus says is about other years: say which, sure or not
             return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
                              self._quote(seen, chosen[0])[0])
-        if _reported_before(seen.period, best):  # "tháng 6/2017" answered by an article of May 2017
+        if conflict == EARLIER_MONTH:  # "tháng 6/2017" answered by an article of May 2017
             return not_found("the passages that answer were published before the month asked about", confidence,
                              _earlier_articles(seen), self._quote(seen, chosen[0])[0])
         if confidence < self.threshold:
@@ -326,6 +322,17 @@ class Engine:
         worded, cited = self._renumbered(verdict, given)
         return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated",
                       confidence=round(confidence, 4))
+
+    def period_conflict(self, seen: Considered, index: int, retriever: HybridRetriever) -> str | None:
+        """Why candidate `index` cannot answer for the period the question names, whatever the confidence:
+        OTHER_YEARS, it is about other years (what the sentence is about, periods.years_told, else its article's
+        years); EARLIER_MONTH, its article was stored before the month asked about (_reported_before); else None.
+        bench/fit_selector.py refuses the same answers, so that the fitted threshold sees what users get."""
+        passage = seen.candidates[index].passage
+        if seen.period.years and other_period(seen.period.years, self._years_told(seen.candidates[index], retriever),
+                                              article_years(passage.title, passage.date)):
+            return OTHER_YEARS
+        return EARLIER_MONTH if _reported_before(seen.period, passage) else None
 
     def _quote(self, seen: Considered, index: int, budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
         """Candidate `index`'s sentence, with the neighbours the join model adds, within the budget."""
@@ -454,6 +461,9 @@ def _other_periods(seen: Considered) -> str:
     if not covered:
         return message("period_not_covered", asked=asked)
     return message("other_periods", asked=asked, covered=", ".join(str(y) for y in covered))
+
+
+OTHER_YEARS, EARLIER_MONTH = "other years", "earlier month"  # Engine.period_conflict
 
 
 def _reported_before(period: Period, passage: Passage) -> bool:
