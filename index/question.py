@@ -67,15 +67,20 @@ def _has_cue(folded: str, cues: tuple[str, ...]) -> bool:
 _NAME_SYLLABLE = "_"
 
 
-def _names_a_place(written: list[str], index: int) -> bool:
-    """Whether the question word "ai" (who) at `index` is the first syllable of a name: "Ai Cập" (Egypt),
-    "Ai Len" (Ireland), written capitalised before a capitalised syllable, or "ai cập" in lower case (its
-    diacritics tell it from "ai cấp", who issues). Officials ask about trade with Egypt; such a question does not
-    ask for a person."""
-    if written[index].lower() != "ai" or index + 1 >= len(written):
-        return False
-    following = written[index + 1]
-    return (written[index] == "Ai" and following[:1].isupper()) or following.lower() == "cập"
+def _cue_token(folded: str, written: list[str], index: int, undiacritized: bool) -> str:
+    """The token cues are matched on: the folded word, so that a question typed without diacritics has its cues
+    too, except where the written word says it is no cue. With diacritics, "máy" (machine) and "may" (luck,
+    sewing) are not "mấy" (how many). "Ai Cập" (Egypt) and "Ai Len" (Ireland), written capitalised before a
+    capitalised syllable, or "ai cập" in lower case (its diacritics tell it from "ai cấp", who issues), are
+    names, not "ai" (who): officials ask about trade with Egypt."""
+    word = written[index]
+    if word.lower() == "ai" and index + 1 < len(written):
+        following = written[index + 1]
+        if (word == "Ai" and following[:1].isupper()) or following.lower() == "cập":
+            return _NAME_SYLLABLE
+    if folded == "may" and not undiacritized and word.lower() != "mấy":
+        return "máy"
+    return folded
 
 
 def _unit_after_quantity(folded_tokens: list[str], is_stopword: list[bool]) -> tuple[str, ...]:
@@ -312,18 +317,14 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
     is_stopword = [a in STOPWORDS if not undiacritized else f in FOLDED_STOPWORDS
                    for f, a in zip(folded_tokens, accented)]
     content = tuple(f for f, stop in zip(folded_tokens, is_stopword) if not stop)
-    # Cues are matched folded, so that a question typed without diacritics has them too; where it has them,
-    # "máy" (machine) and "may" (luck, sewing) are not "mấy" (how many). "Ai Cập" is a name, not "ai" (who).
     written = [w for w, k in zip(words(text), keep) if k]
-    cue_tokens = [f if undiacritized or f != "may" or a == "mấy" else "máy"
-                  for f, a in zip(folded_tokens, accented)]
-    cue_tokens = [_NAME_SYLLABLE if _names_a_place(written, index) else token for index, token in enumerate(cue_tokens)]
+    cue_tokens = [_cue_token(f, written, index, undiacritized) for index, f in enumerate(folded_tokens)]
     cues = " ".join(cue_tokens)
     if _has_cue(cues, _DATE_CUES):
         kind = "date"
     elif _has_cue(cues, _PERSON_CUES) or (_role(folded)[0] and re.search(r"\bnao\b", folded)):
         kind = "person"
-    elif _has_cue(folded, _PLACE_CUES):
+    elif _has_cue(cues, _PLACE_CUES):
         kind = "place"
     elif _has_cue(cues, _NUMBER_CUES):
         kind = "number"
