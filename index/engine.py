@@ -478,7 +478,7 @@ def _earlier_articles(seen: Considered) -> str:
     order = np.argsort(-seen.selection.probabilities)[:3]
     dates = sorted({seen.candidates[i].passage.date for i in order
                     if predates(seen.period.months, seen.candidates[i].passage.date)})
-    asked = ", ".join(f"tháng {month}/{year}" for year, month in sorted(seen.period.months))
+    asked = ", ".join(seen.period.month_labels)
     if not dates:
         return message("period_not_covered", asked=asked)
     return message("only_earlier_articles", asked=asked, dates=", ".join(display_date(d) or d for d in dates))

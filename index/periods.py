@@ -28,6 +28,8 @@ class Period:
     # The first month, as (year, month), of each month or quarter the question asks about ("tháng 6/2017",
     # "ngày 1/6/2017", "quý III/2023"), bounds left out: an article stored before it cannot report it.
     months: frozenset[tuple[int, int]] = frozenset()
+    # How the question names those months and quarters, for the refusal: "tháng 6/2017", "quý III/2023".
+    month_labels: tuple[str, ...] = ()
 
 
 # "trước năm 2000", "sau năm 2015", "từ năm 2020", "đến năm 2025": a bound, not the period asked about.
@@ -38,17 +40,25 @@ _BOUND = re.compile(r"(?:truoc|sau|tu|den|toi)\s+$")
 _ASKED_MONTH = re.compile(rf"(?<![\d/])(?:thang\s+(\d{{1,2}})\s*(?:/|\s+nam\s+)|\d{{1,2}}\s*/\s*(\d{{1,2}})\s*/\s*|"
                           rf"quy\s+(iv|i{{1,3}}|[1-4])\s*/\s*){_YEAR}(?!\d)")
 _QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
-def asked_months(folded: str) -> frozenset[tuple[int, int]]:
-    """(year, first month) of each month or quarter a folded text names, bounds ("từ tháng 6/2017") left out."""
-    found = set()
+def _asked_months_named(folded: str) -> dict[tuple[int, int], str]:
+    """(year, first month) of each month or quarter a folded text names, bounds ("từ tháng 6/2017") left out,
+    with the words that name it ("tháng 6/2017", "quý III/2023")."""
+    found = {}
     for match in _ASKED_MONTH.finditer(folded):
         month, day_month, quarter, year = match.groups()
         first = int(month or day_month) if quarter is None else 3 * _QUARTERS[quarter] - 2
         if 1 <= first <= 12 and not _BOUND.search(folded[:match.start()]):
-            found.add((int(year), first))
-    return frozenset(found)
+            found[(int(year), first)] = (f"tháng {first}/{year}" if quarter is None
+                                         else f"quý {_ROMAN[_QUARTERS[quarter]]}/{year}")
+    return found
+
+
+def asked_months(folded: str) -> frozenset[tuple[int, int]]:
+    """(year, first month) of each month or quarter a folded text names, bounds ("từ tháng 6/2017") left out."""
+    return frozenset(_asked_months_named(folded))
 
 
 def predates(months: frozenset[tuple[int, int]], date: str | None) -> bool:
@@ -72,7 +82,9 @@ def asked_period(question: str) -> Period:
         for found in (named, years):
             if int(first) in found:
                 found.add(int(second))
-    return Period(frozenset(years), bool(_RECENT.search(folded)), frozenset(named), asked_months(folded))
+    months = _asked_months_named(folded)
+    return Period(frozenset(years), bool(_RECENT.search(folded)), frozenset(named), frozenset(months),
+                  tuple(months[key] for key in sorted(months)))
 
 
 def years_in(text: str) -> frozenset[int]:

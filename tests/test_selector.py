@@ -176,6 +176,15 @@ def test_the_months_a_question_asks_about(question, months):
     assert asked_period(question).months == months
 
 
+@pytest.mark.parametrize("question, labels", [
+    ("Quý III/2023 tăng bao nhiêu?", ("quý III/2023",)),
+    ("quy 4/2023 va thang 2/2024", ("quý IV/2023", "tháng 2/2024")),
+    ("Ngày 1/6/2017 xảy ra vụ gì?", ("tháng 6/2017",)),
+])
+def test_a_refusal_names_the_period_as_the_question_did(question, labels):
+    assert asked_period(question).month_labels == labels  # "quý III/2023", not its first month "tháng 7/2023"
+
+
 def test_an_article_stored_before_the_month_asked_predates_it():
     june = frozenset({(2017, 6)})
     assert predates(june, "2017-05-31")
