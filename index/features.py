@@ -25,7 +25,7 @@ FEATURES = (
     "title_coverage", "neighbour_gain", "article_coverage", "article_gap",
     "dense", "dense_gap", "neighbour_dense_gain", "article_dense", "article_dense_gap",
     "dense_rank", "keyword_rank", "fused_rank", "in_both_lists",
-    *(f"fit_{kind}" for kind in KINDS),
+    *(f"fit_{kind}" for kind in KINDS), "article_fit_gap",
     "new_number", "new_year", "new_name", "novel_share", "slot_filled",
     "names_in_sentence", "names_in_article", "numbers_in_sentence",
     "asks_year", "year_in_sentence", "year_of_article", "other_year_only",
@@ -183,6 +183,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             _rank(c.fused_rank),
             float(c.dense_rank < MISSING_RANK and c.keyword_rank < MISSING_RANK),
             *(fit if question.kind == kind else 0.0 for kind in KINDS),
+            0.0,  # article_fit_gap
             float(bool(numbers - question_numbers)),
             float(any(str(y) not in question.text for y in years)),
             float(any(run not in asked_runs for run in facts.proper_runs)),
@@ -205,4 +206,10 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
                         ("article_coverage", "article_gap"), ("article_dense", "article_dense_gap")):
         source, target = FEATURES.index(column), FEATURES.index(gap)
         matrix[:, target] = matrix[:, source] - matrix[:, source].max()
+    fits = matrix[:, [FEATURES.index(f"fit_{kind}") for kind in KINDS]].sum(axis=1)
+    articles = [c.passage.article_id for c in candidates]
+    best_fit: dict[str, float] = {}
+    for article, value in zip(articles, fits):
+        best_fit[article] = max(best_fit.get(article, 0.0), value)
+    matrix[:, FEATURES.index("article_fit_gap")] = [value - best_fit[a] for a, value in zip(articles, fits)]
     return matrix

