@@ -40,8 +40,11 @@ def test_citation_carries_article_metadata(seed_engine):
     "Ninh Bình có bao nhiêu mô hình tự quản về ANTT?",
     "<script>alert('x')</script>",
 ])
-def test_refuses_what_the_corpus_does_not_say(seed_engine, question):
-    answer = seed_engine.answer(question)
+def test_refuses_what_the_corpus_does_not_say(default_engine, question):
+    # At the product's risk (5 %). At 10 % the fitted curve's threshold is low (0.25 in the fit of 2026-11-29:
+    # at that risk the Wikipedia questions are nearly all answered), and the plumbing tests' engine answers
+    # near-misses a product user would see refused.
+    answer = default_engine.answer(question)
     assert not answer.found and answer.answer == "" and answer.citations == ()
 
 
