@@ -30,9 +30,9 @@ from .models import Answer, Citation, IndexReport, IndexStats, Passage
 from .periods import (Period, article_year, article_years, asked_months, asked_period, other_period, predates,
                       years_told)
 from .question import Question, analyse
-from .quoting import Neighbour, neighbours, quote
+from .quoting import PARTNER_SEPARATOR, Neighbour, neighbours, quote
 from .retrieval import Candidate, HybridRetriever
-from .selector import Selection, Selector, load_selector
+from .selector import Selection, Selector, Sentences, load_selector
 from .settings import Settings
 from .snapshot import Snapshot, latest_snapshot, recipe, refresh_snapshot
 from .store import PassageStore
@@ -235,7 +235,7 @@ class Engine:
         """describe(), then the fitted selector's ranking and confidence."""
         seen = self.describe(text, retriever, allowed, excluded)
         return replace(seen, selection=self.selector.select(seen.features, seen.question.kind, seen.neighbours,
-                                                            seen.agreement))
+                                                            seen.agreement, _sentences(seen.candidates)))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
@@ -335,10 +335,20 @@ class Engine:
         return EARLIER_MONTH if _reported_before(seen.period, passage) else None
 
     def _quote(self, seen: Considered, index: int, budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
-        """Candidate `index`'s sentence, with the neighbours the join model adds, within the budget."""
+        """Candidate `index`'s sentence, with the neighbours the join model adds and the partner sentence of
+        its article the fit lets join (quoting.partner_joins), within the budget."""
+        probabilities = seen.selection.probabilities
+        passage = seen.candidates[index].passage
         options = seen.neighbours(index, budget)
-        joined = self.selector.neighbours_to_join(options, seen.selection.probabilities, index, seen.features)
-        return quote(seen.candidates[index].passage, joined, seen.terms, budget)
+        joined = self.selector.neighbours_to_join(options, probabilities, index, seen.features)
+        text, passages = quote(passage, joined, seen.terms, budget)
+        partner = self.selector.partner(probabilities, index, joined, _sentences(seen.candidates), budget)
+        if partner is None:
+            return text, passages
+        other = seen.candidates[partner].passage
+        if other.position < passage.position:  # in reading order
+            return other.text + PARTNER_SEPARATOR + text, (other, *passages)
+        return text + PARTNER_SEPARATOR + other.text, (*passages, other)
 
     @staticmethod
     def _years_told(candidate: Candidate, retriever: HybridRetriever) -> frozenset[int]:
@@ -359,7 +369,7 @@ class Engine:
             # reads the candidates close behind, and one like it with another figure weighs against it).
             probabilities = np.where(_older_than(seen.candidates, index), 0.0, probabilities)
         return self.selector.confidence_of(probabilities, seen.features, index, seen.question.kind,
-                                           seen.neighbours(index), seen.agreement(index))
+                                           seen.neighbours(index), seen.agreement(index), _sentences(seen.candidates))
 
     def _most_recent_answering(self, seen: Considered) -> tuple[int, float]:
         """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article
@@ -471,6 +481,10 @@ def _reported_before(period: Period, passage: Passage) -> bool:
     that month itself (a plan: "dự kiến khởi công vào tháng 7/2017")."""
     return predates(period.months, passage.date) and not (
         period.months & asked_months(fold_diacritics(passage.text).lower()))
+
+
+def _sentences(candidates: list[Candidate]) -> Sentences:
+    return Sentences([c.passage.article_id for c in candidates], [len(c.passage.text) for c in candidates])
 
 
 def _earlier_articles(seen: Considered) -> str:

@@ -132,3 +132,33 @@ def fits_together(passage: Passage, options: list[Neighbour], budget: int = MAX_
 
 def _joined_length(passage: Passage, joined: list[Neighbour]) -> int:
     return sum(len(p.text) + 1 for p in (passage, *(n.passage for n in joined))) - 1
+
+
+# Between the quote and a sentence from further on (or back) in the same article.
+PARTNER_SEPARATOR = " … "
+
+
+def nominal_length(sentence_length: int, joined_lengths: list[int], both_fit: bool,
+                   budget: int = MAX_ANSWER_CHARS) -> int:
+    """The length of the quote that `quote` gives for a sentence and the lengths of its joining neighbours
+    (likelier first), before a neighbour that repeats the sentence is left out: what the partner rule reads,
+    in the engine and in the fit alike."""
+    if len(joined_lengths) > 1 and not both_fit:
+        joined_lengths = joined_lengths[:1]
+    if not joined_lengths:
+        return min(sentence_length, budget)
+    return sentence_length + sum(joined_lengths) + len(joined_lengths)
+
+
+def partner_of(probabilities: np.ndarray, article_of: list[str], best: int, quoted: set[int]) -> int | None:
+    """The likeliest other candidate of the best one's article that the quote does not hold already: a news
+    story tells its figure or name sentences after the lead that repeats the question."""
+    same = [i for i in range(len(probabilities)) if i != best and i not in quoted and article_of[i] == article_of[best]]
+    return max(same, key=lambda i: probabilities[i]) if same else None
+
+
+def partner_joins(probability: float, partner_at: float, quote_length: int, partner_length: int,
+                  budget: int = MAX_ANSWER_CHARS) -> bool:
+    """The partner joins the quote when the sentence model rates it at least `partner_at` (fitted) and both
+    fit the budget."""
+    return probability >= partner_at and quote_length + len(PARTNER_SEPARATOR) + partner_length <= budget

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from .features import FEATURES, KINDS
-from .quoting import JOIN_FEATURES, TYPE_GAIN, Neighbour, join_rows
+from .answering import MAX_ANSWER_CHARS
+from .quoting import JOIN_FEATURES, TYPE_GAIN, Neighbour, join_rows, nominal_length, partner_joins, partner_of
 
 SELECTOR_PATH = Path(__file__).resolve().parent / "data" / "selector.json"
 # What the best candidate's row adds to its score. More of its features made the cross-validated
@@ -57,9 +58,11 @@ _BEST = ("coverage", "context_coverage", "dense", "names_in_article", "article_c
 # type_fit_<kind> left the area as it was (0.0373 against 0.0377, 65 %); it is kept because at the 5 % risk
 # threshold the seeds' near-miss "Ai là Giám đốc Công an tỉnh Bình Dương?" (the article names only the deputy)
 # was answered in two of five deals without it, and in none with it.
+# partnered: the partner sentence of the article joined the quote (Selector.partner); the quote's type fit
+# counts the partner's too. Added 2026-11-29 with the partner (bench/fit_selector.py PARTNER_GRID).
 CONFIDENCE_FEATURES = ("top", "lead", "corroboration", "top_logit", *(f"best_{name}" for name in _BEST),
                        "best_type_fit", *(f"kind_{kind}" for kind in KINDS),
-                       *(f"type_fit_{kind}" for kind in KINDS if kind != "other"), "join_need", "joined")
+                       *(f"type_fit_{kind}" for kind in KINDS if kind != "other"), "join_need", "joined", "partnered")
 
 
 class SelectorFileError(RuntimeError):
@@ -92,7 +95,8 @@ class LinearModel:
 
 
 def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, kind: str, need: float,
-                   join_at: float, agreement: np.ndarray | None = None, type_gain: float = 0.0) -> np.ndarray:
+                   join_at: float, agreement: np.ndarray | None = None, type_gain: float = 0.0,
+                   partner: int | None = None) -> np.ndarray:
     """What the confidence model reads of one question's ranked candidates.
 
     `need`: the join model's probability that the best sentence misses the answer a neighbour holds; the
@@ -106,9 +110,10 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
     "300 camera"). Fit of 2026-11-29: pooled cross-validated risk-coverage area 0.0505 against 0.0524 without
     it (the new model better in 87 % of 300 paired bootstrap resamples); discounting agreeing sentences from
     the lead instead gave 0.0526.
-    `type_gain`: 1 when a neighbour joined to the quote holds the asked type better than the best sentence
-    (quoting.TYPE_GAIN), else 0: best_type_fit is the quote's, not only the best sentence's, since a caption or
-    a lead that echoes the question is quoted with the sentence after it that names the person or the figure."""
+    `type_gain`: 1 when a neighbour or the partner sentence joined to the quote holds the asked type better than
+    the best sentence (quoting.TYPE_GAIN, partner_type_gain), else 0: best_type_fit is the quote's, not only the
+    best sentence's, since a caption or a lead that echoes the question is quoted with the sentence after it
+    that names the person or the figure. `partnered`: the partner sentence of the article joined the quote."""
     top = float(probabilities[best])
     others = np.delete(probabilities, best)
     runner_up = float(others.max()) if others.size else 0.0
@@ -116,11 +121,13 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
     corroboration = float(np.delete(probabilities * agreeing, best).max(initial=0.0))
     row = features[best]
     type_fit = min(1.0, row[FEATURES.index(f"fit_{kind}")] + type_gain) if kind in KINDS else 0.0
+    if partner is not None and kind in KINDS:  # the quote holds the asked type as well as its partner does
+        type_fit = max(type_fit, features[partner, FEATURES.index(f"fit_{kind}")])
     return np.asarray([top, top - runner_up, corroboration, _logit(top),
                        *(row[FEATURES.index(name)] for name in _BEST),
                        type_fit, *(float(kind == k) for k in KINDS),
                        *(type_fit * (kind == k) for k in KINDS if k != "other"),
-                       need, float(need >= join_at)])
+                       need, float(need >= join_at), float(partner is not None)])
 
 
 def joined_options(need: np.ndarray, join_at: float, also_at: float) -> list[int]:
@@ -151,6 +158,13 @@ def _logit(p: float) -> float:
 
 
 @dataclass(frozen=True)
+class Sentences:
+    """Each candidate's article and sentence length: what the partner rule reads."""
+    articles: list[str]
+    lengths: list[int]
+
+
+@dataclass(frozen=True)
 class Selection:
     best: int | None  # index into the candidates; None when there are none
     probabilities: np.ndarray
@@ -169,6 +183,10 @@ class Selector:
         # odds, the base rate of needed neighbours, or never, whichever the fit's curve preferred. Never
         # "always": the answer stays short (a third sentence is for a subject before and a figure after).
         self.also_join_at = float(data["join_model"]["also_join_at"])
+        # The likeliest other sentence of the best one's article joins the quote too (after " … ") when the
+        # sentence model rates it at least this, and both fit the budget (quoting.partner_joins): never, or
+        # the cut whose cross-validated risk-coverage area was smallest in the fit.
+        self.partner_at = float(data["join_model"]["partner_at"])
         if (self.sentence.names != FEATURES or self.confidence.names != CONFIDENCE_FEATURES
                 or self.join.names != JOIN_FEATURES):
             raise SelectorFileError(
@@ -180,25 +198,43 @@ class Selector:
 
     def select(self, features: np.ndarray, kind: str,
                neighbours_of: Callable[[int], list[Neighbour]] = lambda index: [],
-               agreement_of: Callable[[int], np.ndarray] | None = None) -> Selection:
+               agreement_of: Callable[[int], np.ndarray] | None = None,
+               sentences: Sentences | None = None) -> Selection:
         """The best candidate and the confidence in its quote. `neighbours_of(i)`: candidate i's neighbours
-        that could join its quote (index/quoting.py); `agreement_of(i)`: features.agreement_with(i)."""
+        that could join its quote (index/quoting.py); `agreement_of(i)`: features.agreement_with(i);
+        `sentences`: each candidate's article and length, for the partner sentence (None: no partner)."""
         if not len(features):
             return Selection(None, np.zeros(0), 0.0)
         probabilities = self.sentence.probability(features)
         best = int(np.argmax(probabilities))
         return Selection(best, probabilities,
                          self.confidence_of(probabilities, features, best, kind, neighbours_of(best),
-                                            None if agreement_of is None else agreement_of(best)))
+                                            None if agreement_of is None else agreement_of(best), sentences))
 
     def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str,
-                      options: list[Neighbour], agreement: np.ndarray | None = None) -> float:
+                      options: list[Neighbour], agreement: np.ndarray | None = None,
+                      sentences: Sentences | None = None) -> float:
         """Confidence that candidate `index`'s quote answers (the confidence model read from its place in the
-        ranking, from the candidates that say otherwise and from its neighbours)."""
+        ranking, from the candidates that say otherwise, from its neighbours and its partner sentence)."""
         needs, joined = self._joining(options, probabilities, index, features)
+        partner = None if sentences is None else self.partner(probabilities, index, joined, sentences)
         row = confidence_row(probabilities, features, index, kind, float(needs.max(initial=0.0)), self.join_at,
-                             agreement, joined_type_gain([n.static for n in joined]))
+                             agreement, joined_type_gain([n.static for n in joined]), partner)
         return float(self.confidence.probability(row[None, :])[0])
+
+    def partner(self, probabilities: np.ndarray, index: int, joined: tuple[Neighbour, ...], sentences: Sentences,
+                budget: int = MAX_ANSWER_CHARS) -> int | None:
+        """The candidate whose sentence joins candidate `index`'s quote as its partner (quoting.partner_of,
+        partner_joins), or None."""
+        lengths = [len(n.passage.text) for n in joined]
+        both_fit = len(joined) == 2 and sentences.lengths[index] + sum(lengths) + 2 <= budget
+        partner = partner_of(probabilities, sentences.articles, index,
+                             {n.candidate for n in joined if n.candidate is not None})
+        length = nominal_length(sentences.lengths[index], lengths, both_fit, budget)
+        if partner is None or not partner_joins(float(probabilities[partner]), self.partner_at, length,
+                                                sentences.lengths[partner], budget):
+            return None
+        return partner
 
     def join_need(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
                   features: np.ndarray) -> np.ndarray:

