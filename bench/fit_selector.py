@@ -406,6 +406,40 @@ def _stacked(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts[0].ndim == 1 else np.vstack(parts)
 
 
+def _operating(asked: list[Asked], dealt: list[_Deal], pooled: list[int], pooled_weights: list[float], risk: float,
+               key: tuple[float, float, float, float]) -> dict[str, tuple[float, int]]:
+    """Per set, at the threshold read off the cross-validated curve of the fit `key` (join_at, also_at,
+    partner_at, C): the share of questions answered wrongly, and the near-misses refused (summed over deals)."""
+    confidence = _stacked([d.confidence[key][pooled] for d in dealt])
+    correct = _stacked([d.questions[key[:3]].correct[pooled] for d in dealt])
+    curve = risk_coverage(confidence, correct, list(pooled_weights) * len(dealt))
+    cut = min([t for t, r, _ in curve if r <= risk], default=NEVER)
+    names = np.asarray([asked[i].dataset for i in pooled] * len(dealt))
+    near_miss = np.asarray([not asked[i].answerable for i in pooled] * len(dealt))
+    wrong = (confidence >= cut) & ~correct
+    return {name: (float(wrong[names == name].mean()), int((near_miss & (confidence < cut))[names == name].sum()))
+            for name in sorted(set(names))}
+
+
+def _safe_partners(asked: list[Asked], dealt: list[_Deal], pooled: list[int], pooled_weights: list[float],
+                   risk: float, tried: dict[tuple[float, float, float, float], float]) -> dict:
+    """The fits of `tried` (key -> area) a partner cut may be chosen from.
+
+    A partner is for answers that hold; it must not buy them with wrong ones. A partner cut is adopted only
+    where no set refuses fewer near-misses than without a partner, and no set's share of wrongly answered
+    questions rises above both the risk asked for and its share without a partner (cross-validated, at each
+    fit's own threshold). Fit of 2026-11-29: at 0.1 (the smallest area, 0.0324 against 0.0373) news rose from
+    0.043 to 0.063 wrongly answered, and on the held-out questions three near-misses more were answered."""
+    without = _operating(asked, dealt, pooled, pooled_weights, risk,
+                         min((key for key in tried if key[2] == NEVER), key=tried.get))
+
+    def safe(key: tuple[float, float, float, float]) -> bool:
+        return key[2] == NEVER or all(
+            wrong <= max(risk, without[name][0]) + 1e-9 and refused >= without[name][1]
+            for name, (wrong, refused) in _operating(asked, dealt, pooled, pooled_weights, risk, key).items())
+    return {key: value for key, value in tried.items() if safe(key)}
+
+
 def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str, set[str]] | None = None,
         deals: int = DEALS) -> dict:
     """`samples`: NAME -> question ids of one set (the tests' sample) to report figures on as well.
@@ -455,29 +489,7 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
         _judge(asked, each, partner_cuts)
     tried |= areas(partner_cuts)
 
-    def operating(key: tuple[float, float, float, float]) -> dict[str, tuple[float, int]]:
-        """Per set, at the threshold read off this fit's cross-validated curve: the share of questions answered
-        wrongly, and the near-misses refused (summed over the deals)."""
-        confidence = _stacked([d.confidence[key][pooled] for d in dealt])
-        correct = _stacked([d.questions[key[:3]].correct[pooled] for d in dealt])
-        curve = risk_coverage(confidence, correct, list(pooled_weights) * deals)
-        cut = min([t for t, r, _ in curve if r <= risk], default=NEVER)
-        names = np.asarray([asked[i].dataset for i in pooled] * deals)
-        near_miss = np.asarray([not asked[i].answerable for i in pooled] * deals)
-        wrong = (confidence >= cut) & ~correct
-        return {name: (float(wrong[names == name].mean()), int((near_miss & (confidence < cut))[names == name].sum()))
-                for name in sorted(set(names))}
-    # A partner is for answers that hold; it must not buy them with wrong ones. A partner cut is adopted only
-    # where no set refuses fewer near-misses than without a partner, and no set's share of wrongly answered
-    # questions rises above both the risk asked for and its share without a partner (cross-validated, at each
-    # fit's own threshold). Fit of 2026-11-29: at 0.1 (the smallest area, 0.0324 against 0.0373) news rose
-    # from 0.043 to 0.063 wrongly answered, and on the held-out questions three near-misses more were answered.
-    without = operating(min((key for key in tried if key[2] == never), key=tried.get))
-
-    def safe(key: tuple[float, float, float, float]) -> bool:
-        return key[2] == never or all(wrong <= max(risk, without[name][0]) + 1e-9 and refused >= without[name][1]
-                                      for name, (wrong, refused) in operating(key).items())
-    safe_tried = {key: value for key, value in tried.items() if safe(key)}
+    safe_tried = _safe_partners(asked, dealt, pooled, pooled_weights, risk, tried)
     join_at, also_at, partner_at, c_confidence = min(safe_tried, key=safe_tried.get)
 
     # The final join and confidence models learn from every deal's out-of-fold rows, each deal weighing 1/deals.
