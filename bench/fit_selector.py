@@ -45,11 +45,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from index import Engine, load_settings  # noqa: E402
-from index.quoting import (JOIN_FEATURES, fits_together, join_rows, nominal_length, partner_joins,  # noqa: E402
-                           partner_of, quote)
+from index.quoting import JOIN_FEATURES, Sentences, fits_together, join_rows, partner_for, quote  # noqa: E402
 from index.evaluation import facts_present, load_gold, without_diacritics  # noqa: E402
 from index.features import FEATURES  # noqa: E402
-from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
+from index.selector import (CONFIDENCE_FEATURES, NEVER, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
                             joined_options, joined_type_gain, novelty_of)
 from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
 from index.text import has_diacritics  # noqa: E402
@@ -61,7 +60,6 @@ FOLDS = 5
 # worse, fit of 2026-11-29: area 0.0527 against 0.0507 at C 1 to 10).
 C_GRID = (0.01, 0.1, 1.0, 10.0)
 ASKINGS_KEY = "askings_cross_validated"
-NEVER = 1.01  # a cut no probability reaches
 # Sentence probabilities the partner sentence may join the quote at (Joiner.partner_at), besides never; tried
 # at the join cuts chosen without it.
 PARTNER_GRID = (0.5, 0.3, 0.2, 0.1)
@@ -91,22 +89,20 @@ class Asked:
     alone_hits: np.ndarray  # per candidate: its quote without a neighbour (trimmed to the budget) holds them
     # per candidate: its neighbours as (candidate index or None, static join features, the pair holds the facts)
     options: list[list[tuple[int | None, tuple[float, ...], bool]]]
-    # per candidate: its quote with both neighbours holds the facts (False when the three do not fit the budget)
-    both_hits: np.ndarray
     both_fit: np.ndarray  # per candidate: it and both its neighbours fit the budget as one quote
     # agreement[i]: features.agreement_with(i), for whichever candidate a fold's sentence model puts first
     agreement: np.ndarray
     # per candidate: the engine refuses it, whatever the confidence, for the period the question names
     # (Engine.period_conflict): a refusal in every figure, and in the curve the threshold is read from
     period_refused: np.ndarray
-    # per candidate: its article, and its sentence's length; per candidate, its neighbours' lengths (as options):
-    # what the partner rule reads (quoting.partner_of, partner_joins)
-    articles: list[str]
-    lengths: np.ndarray
+    # each candidate's article and sentence length, and per candidate its neighbours' lengths (as options): what
+    # the partner rule reads (quoting.partner_for)
+    sentences: Sentences
     option_lengths: list[list[int]]
     # Which fact groups (bit k: group k) each candidate's sentence holds, and each quote of it: alone, with each
-    # neighbour (as options), with both. A quote and a partner sentence hold every fact together when their
-    # masks cover full_mask (0 for a question the corpus does not answer: never right), as `holds` counts.
+    # neighbour (as options), with both (0 when the three do not fit the budget). A quote, with its partner
+    # sentence if one joins, holds every fact when the masks cover full_mask (0 for a question the corpus does
+    # not answer: never right). The *_hits above and the options' flags are read off these masks.
     sentence_masks: list[int]
     quote_masks: list[tuple[int, list[int], int]]
     full_mask: int
@@ -135,36 +131,33 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                 continue  # refused before any candidate is scored: nothing to learn
             seen = engine.describe(asked_text, retriever, mode_allowed, excluded)
 
-            def holds(answer: str) -> bool:
-                return bool(item.answer_facts) and facts_present(answer, item.answer_facts)
-
             def mask(answer: str) -> int:
+                """The fact groups the answer holds (bit k: group k); one over the length limit holds none."""
                 return sum(1 << k for k, group in enumerate(item.answer_facts) if facts_present(answer, [group]))
-            options = [[(n.candidate, n.static, holds(quote(c.passage, (n,), seen.terms)[0])) for n in seen.neighbours(i)]
-                       for i, c in enumerate(seen.candidates)]
-            both_fit = np.asarray([fits_together(c.passage, seen.neighbours(i)) for i, c in enumerate(seen.candidates)],
-                                  dtype=bool)
-            both_hits = np.asarray([bool(fit) and holds(quote(c.passage, tuple(seen.neighbours(i)), seen.terms)[0])
-                                    for fit, (i, c) in zip(both_fit, enumerate(seen.candidates))], dtype=bool)
+            full = (1 << len(item.answer_facts)) - 1
+
+            def holds(found: int) -> bool:  # every fact group, as facts_present reads the gold
+                return bool(full) and found == full
+            both_fit = [fits_together(c.passage, seen.neighbours(i)) for i, c in enumerate(seen.candidates)]
+            sentence_masks = [mask(c.passage.text) for c in seen.candidates]
+            quote_masks = [(mask(quote(c.passage, (), seen.terms)[0]),
+                            [mask(quote(c.passage, (n,), seen.terms)[0]) for n in seen.neighbours(i)],
+                            mask(quote(c.passage, tuple(seen.neighbours(i)), seen.terms)[0]) if both_fit[i] else 0)
+                           for i, c in enumerate(seen.candidates)]
+            options = [[(n.candidate, n.static, holds(found)) for n, found in zip(seen.neighbours(i), quote_masks[i][1])]
+                       for i in range(len(seen.candidates))]
             asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode != "without",
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
                                seen.question.kind, seen.features,
-                               np.asarray([holds(c.passage.text) for c in seen.candidates], dtype=bool),
-                               np.asarray([holds(quote(c.passage, (), seen.terms)[0]) for c in seen.candidates],
-                                          dtype=bool),
-                               options, both_hits, both_fit, np.asarray([seen.agreement(i) for i in range(len(seen.candidates))],
-                                                   dtype=np.float32),
+                               np.asarray([holds(found) for found in sentence_masks], dtype=bool),
+                               np.asarray([holds(alone) for alone, _, _ in quote_masks], dtype=bool),
+                               options, np.asarray(both_fit, dtype=bool),
+                               np.asarray([seen.agreement(i) for i in range(len(seen.candidates))], dtype=np.float32),
                                np.asarray([engine.period_conflict(seen, i, retriever) is not None
                                            for i in range(len(seen.candidates))], dtype=bool),
-                               [c.passage.article_id for c in seen.candidates],
-                               np.asarray([len(c.passage.text) for c in seen.candidates]),
+                               seen.sentences,
                                [[len(n.passage.text) for n in seen.neighbours(i)] for i in range(len(seen.candidates))],
-                               [mask(c.passage.text) for c in seen.candidates],
-                               [(mask(quote(c.passage, (), seen.terms)[0]),
-                                 [mask(quote(c.passage, (n,), seen.terms)[0]) for n in seen.neighbours(i)],
-                                 mask(quote(c.passage, tuple(seen.neighbours(i)), seen.terms)[0]) if both_fit[i] else 0)
-                                for i, c in enumerate(seen.candidates)],
-                               (1 << len(item.answer_facts)) - 1))
+                               sentence_masks, quote_masks, full))
     print(f"{name}: {len(items)} questions, {len(asked)} askings in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     return asked
@@ -284,18 +277,15 @@ def quote_holds(a: Asked, probabilities: np.ndarray, best: int,
     joined = joined_options(need, joiner.join_at, joiner.also_at)
     alone_mask, option_masks, both_mask = a.quote_masks[best]
     if len(joined) == 2 and a.both_fit[best]:
-        holds, quoted_mask = a.both_hits[best], both_mask
+        quoted_mask = both_mask
     else:  # one neighbour, or two that do not fit together: the quote keeps the likelier (quoting.quote)
-        holds = a.options[best][joined[0]][2] if joined else a.alone_hits[best]
         quoted_mask = option_masks[joined[0]] if joined else alone_mask
-    length = nominal_length(int(a.lengths[best]), [a.option_lengths[best][i] for i in joined], bool(a.both_fit[best]))
-    partner = partner_of(probabilities, a.articles, best,
-                         {a.options[best][i][0] for i in joined if a.options[best][i][0] is not None})
-    if partner is not None and not partner_joins(float(probabilities[partner]), joiner.partner_at, length,
-                                                 int(a.lengths[partner])):
-        partner = None
+    partner = partner_for(probabilities, a.sentences, best,
+                          {a.options[best][i][0] for i in joined if a.options[best][i][0] is not None},
+                          [a.option_lengths[best][i] for i in joined], joiner.partner_at)
     if partner is not None:  # the facts may be split between the quote and its partner
-        holds = bool(a.full_mask) and (quoted_mask | a.sentence_masks[partner]) == a.full_mask
+        quoted_mask |= a.sentence_masks[partner]
+    holds = bool(a.full_mask) and quoted_mask == a.full_mask
     gain = joined_type_gain([a.options[best][i][1] for i in joined])
     return bool(holds), bool(joined), float(need.max(initial=0.0)), gain, partner
 
@@ -518,7 +508,7 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     joined_cv = [judged.joined for judged in chosen]
     curve = risk_coverage(_stacked([c[pooled] for c in confidence_cv]), _stacked([c[pooled] for c in correct_cv]),
                           list(pooled_weights) * deals)
-    threshold = min([t for t, r, _ in curve if r <= risk], default=1.01)
+    threshold = min([t for t, r, _ in curve if r <= risk], default=NEVER)
     every = [a for _ in range(deals) for a in asked]  # the askings once per deal: figures are means over deals
     report = {}
     for label, everyone, confidence, correct, joined in (

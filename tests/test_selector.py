@@ -21,11 +21,9 @@ from index.periods import asked_period, predates, years_in, years_told
 from index.selection_metrics import aurc, compare_areas, coverage_at, risk_coverage
 from index.quoting import (JOIN_FEATURES, PARTNER_SEPARATOR, Neighbour, fits_together, neighbours, nominal_length,
                            partner_joins, partner_of, quote)
-from index.selector import (CONFIDENCE_FEATURES, SELECTOR_PATH, confidence_row, joined_options, joined_type_gain,
-                            load_selector)
+from index.selector import (CONFIDENCE_FEATURES, NEVER, SELECTOR_PATH, confidence_row, joined_options,
+                            joined_type_gain, load_selector)
 from tests.conftest import XQUAD_SAMPLE
-
-NEVER = 1.01  # a cut no probability reaches
 
 
 def test_the_fitted_file_matches_the_features_and_records_its_data_and_scores():
@@ -391,8 +389,8 @@ def test_the_partner_is_the_likeliest_other_sentence_of_the_article_the_quote_la
     assert partner_of(probabilities, articles, 0, {2}) == 1  # 2 is in the quote already, as a neighbour
     assert partner_of(probabilities, articles, 3, set()) is None
     # Two neighbours that do not fit together: the quote keeps the likelier (quoting.quote), and so does its length.
-    assert nominal_length(100, [50, 40], both_fit=False) == 151 and nominal_length(100, [50, 40], True) == 192
-    assert nominal_length(700, [], False) == 600  # trimmed to the budget: no room left for a partner
+    assert nominal_length(400, [150, 100]) == 551 and nominal_length(100, [50, 40]) == 192
+    assert nominal_length(700, []) == 600  # trimmed to the budget: no room left for a partner
     assert partner_joins(0.6, 0.5, 300, 297) and not partner_joins(0.6, 0.5, 300, 298)  # " … " between them
     assert not partner_joins(0.4, 0.5, 100, 100)
 
