@@ -237,8 +237,9 @@ class Engine:
                  excluded: frozenset[str] = frozenset()) -> Considered:
         """describe(), then the fitted selector's ranking and confidence."""
         seen = self.describe(text, retriever, allowed, excluded)
-        return replace(seen, selection=self.selector.select(seen.features, seen.question.kind, seen.neighbours,
-                                                            seen.agreement, seen.sentences))
+        return replace(seen, selection=self.selector.select(
+            seen.features, seen.question.kind, seen.neighbours, seen.agreement, seen.sentences,
+            lambda index: self.period_conflict(seen, index, retriever) is not None))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""

@@ -182,6 +182,10 @@ class Selector:
         # sentence model rates it at least this, and both fit the budget (quoting.partner_joins): never, or
         # the cut whose cross-validated risk-coverage area was smallest in the fit.
         self.partner_at = float(data["join_model"]["partner_at"])
+        # The quote is chosen among the sentence model's best this many candidates: the one whose quote the
+        # confidence model rates likeliest right (1: the likeliest candidate's). Fitted (bench/fit_selector.py
+        # CHOOSE_GRID).
+        self.choose_among = int(data["confidence_model"]["choose_among"])
         if (self.sentence.names != FEATURES or self.confidence.names != CONFIDENCE_FEATURES
                 or self.join.names != JOIN_FEATURES):
             raise SelectorFileError(
@@ -194,17 +198,27 @@ class Selector:
     def select(self, features: np.ndarray, kind: str,
                neighbours_of: Callable[[int], list[Neighbour]] = lambda index: [],
                agreement_of: Callable[[int], np.ndarray] | None = None,
-               sentences: Sentences | None = None) -> Selection:
-        """The best candidate and the confidence in its quote. `neighbours_of(i)`: candidate i's neighbours
-        that could join its quote (index/quoting.py); `agreement_of(i)`: features.agreement_with(i);
-        `sentences`: each candidate's article and length, for the partner sentence (None: no partner)."""
+               sentences: Sentences | None = None,
+               refused: Callable[[int], bool] = lambda index: False) -> Selection:
+        """The candidate whose quote answers, and the confidence in it: of the sentence model's `choose_among`
+        best candidates, the one whose quote the confidence model rates likeliest right (the likelier candidate
+        on a tie). `neighbours_of(i)`: candidate i's neighbours that could join its quote (index/quoting.py);
+        `agreement_of(i)`: features.agreement_with(i); `sentences`: each candidate's article and length, for
+        the partner sentence (None: no partner); `refused(i)`: the engine refuses candidate i's quote whatever
+        its confidence (Engine.period_conflict), so it counts 0 here."""
         if not len(features):
             return Selection(None, np.zeros(0), 0.0)
         probabilities = self.sentence.probability(features)
-        best = int(np.argmax(probabilities))
-        return Selection(best, probabilities,
-                         self.confidence_of(probabilities, features, best, kind, neighbours_of(best),
-                                            None if agreement_of is None else agreement_of(best), sentences))
+        ranked = [int(i) for i in np.argsort(-probabilities, kind="stable")[:self.choose_among]]
+
+        def sure(index: int) -> float:
+            if len(ranked) > 1 and refused(index):
+                return 0.0
+            return self.confidence_of(probabilities, features, index, kind, neighbours_of(index),
+                                      None if agreement_of is None else agreement_of(index), sentences)
+        confidences = [sure(index) for index in ranked]
+        pick = int(np.argmax(confidences))
+        return Selection(ranked[pick], probabilities, confidences[pick])
 
     def confidence_of(self, probabilities: np.ndarray, features: np.ndarray, index: int, kind: str,
                       options: list[Neighbour], agreement: np.ndarray | None = None,

@@ -56,6 +56,23 @@ def test_confidence_orders_the_candidates_it_scores():
     assert selection.probabilities.shape == (3,)
 
 
+def test_the_quote_is_the_one_the_confidence_rates_likelier_right_of_the_two_best_candidates():
+    rows = np.random.default_rng(8).uniform(0, 1, (6, len(FEATURES)))  # rows where the choice differs
+    plain, choosing = copy.copy(load_selector()), copy.copy(load_selector())
+    plain.choose_among, choosing.choose_among = 1, 2
+    likeliest = plain.select(rows, "person")
+    top_two = [int(i) for i in np.argsort(-likeliest.probabilities)[:2]]
+    assert likeliest.best == top_two[0]
+    sure = [choosing.confidence_of(likeliest.probabilities, rows, i, "person", []) for i in top_two]
+    chosen = choosing.select(rows, "person")
+    assert chosen.best == top_two[1] and chosen.confidence == max(sure) > sure[0]
+    # A candidate the engine refuses for the period asked (Engine.period_conflict) counts 0: the other one answers.
+    assert choosing.select(rows, "person", refused=lambda index: index == top_two[1]).best == top_two[0]
+    # Both refused: the likelier stays, and the engine says which periods the corpus covers.
+    both = choosing.select(rows, "person", refused=lambda index: True)
+    assert both.best == top_two[0] and both.confidence == 0.0
+
+
 def test_agreement_is_how_far_a_candidate_repeats_what_the_best_says_beyond_the_question():
     def candidate(text: str) -> Candidate:
         return Candidate(Passage(node_id=text, doc_id="d", article_id="a", title="t", date=None, source=None,
