@@ -14,7 +14,9 @@ apart (`without_diacritics`); the threshold is read from the questions as writte
 (scikit-learn) are fitted: the sentence model on the candidates of the answerable questions (label: the
 sentence holds every fact group); the join model on the neighbours of each question's best candidate under
 out-of-fold sentence scores (label: the sentence alone misses a fact group that it and the neighbour hold);
-then the confidence model on each question's best candidate (label: the quote given would be right). Cross-validation is
+then the confidence model on each question's best candidate (label: the quote given would be right). Whether
+the quote is the best candidate's, or the likelier right (under the confidence model) of the two best, is
+fitted too (CHOOSE_GRID, Selector.choose_among), as are the join and partner cuts. Cross-validation is
 grouped by source article, so a question is never scored by a model that saw its article, and repeated under
 several deals of the articles to the folds (--deals, see fit): the figures of one deal moved more with the
 deal than with most changes. The refusal threshold for each risk is read off the cross-validated
