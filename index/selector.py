@@ -8,7 +8,8 @@ the data and the scores they reached, in index/data/selector.json:
   joins at one cut, the other one too at a second;
 - the confidence model turns the best candidate's score, its lead over the runner-up, how much the likeliest
   other candidate repeats it, its coverage and the join model's need into the probability that the quoted
-  answer is right, calibrated on cross-validated predictions.
+  answer is right, calibrated on cross-validated predictions; of the sentence model's two best candidates,
+  the quote it rates likelier right is the one given, when the fit found that better (choose_among).
 The refusal threshold comes from the same file: the lowest confidence whose answered questions were
 wrong at most `risk` of the time on the development data.
 """
