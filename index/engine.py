@@ -212,19 +212,19 @@ class Engine:
         return retriever.articles_mentioning(provinces) if provinces else None
 
     def describe(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
-                 excluded: frozenset[str] = frozenset()) -> Considered:
+                 excluded: frozenset[str] = frozenset(), excluded_rows: frozenset[int] = frozenset()) -> Considered:
         """Retrieve the candidates for a cleaned question and describe them (no selection yet)."""
         parsed = analyse(text, self.glossary, self.gazetteer)
         period = asked_period(text)
         tokens = keyword_tokens(text, self.glossary)
-        candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed, excluded)
+        candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed, excluded, excluded_rows)
         terms = question_terms(parsed, retriever.keywords)
         features = candidate_features(parsed, terms, candidates, retriever, period)
         candidate_of = {c.row: i for i, c in enumerate(candidates)}
 
         @lru_cache(maxsize=None)
         def neighbours_of(index: int, budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
-            return neighbours(parsed, terms, candidates[index], retriever, candidate_of, budget)
+            return neighbours(parsed, terms, candidates[index], retriever, candidate_of, budget, excluded_rows)
 
         @lru_cache(maxsize=None)
         def agreement_of(index: int) -> np.ndarray:

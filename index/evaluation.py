@@ -177,6 +177,18 @@ def without_diacritics(question: str) -> str:
     return fold_diacritics(question).lower()
 
 
+def sentences_answering(item: GoldItem, articles: frozenset[str], passages) -> frozenset[int]:
+    """The rows of these articles (an item's sources, index.view.IndexView rows) whose sentence holds one of the
+    item's fact groups: left out of the search, they ask the question with its story kept but not the detail."""
+    found = set()
+    for article in articles:
+        rows = passages.article_rows(article)
+        found |= {row for row in range(rows.start, rows.stop)
+                  if any(facts_present(passages[row].text, [group], limit=len(passages[row].text))
+                         for group in item.answer_facts)}
+    return frozenset(found)
+
+
 def run_eval(items: list[GoldItem], ask: Callable[..., Answer], without_source: bool = False,
              folded: bool = False) -> Iterator[EvalRow]:
     """Each question asked as it is; with `without_source`, each answerable one asked with its source

@@ -46,7 +46,8 @@ class Neighbour:
 
 
 def neighbours(question: Question, terms: dict[str, float], chosen: Candidate, retriever: HybridRetriever,
-               candidate_of: dict[int, int], budget: int = MAX_ANSWER_CHARS) -> list[Neighbour]:
+               candidate_of: dict[int, int], budget: int = MAX_ANSWER_CHARS,
+               skipped: frozenset[int] = frozenset()) -> list[Neighbour]:
     """The sentences before and after the chosen candidate's that fit the budget beside it, described.
     `candidate_of`: row -> index among the question's candidates."""
     passage = chosen.passage
@@ -57,7 +58,7 @@ def neighbours(question: Question, terms: dict[str, float], chosen: Candidate, r
     found = []
     for step in (-1, 1):
         row = retriever.neighbour_row(passage, step)
-        if row is None:
+        if row is None or row in skipped:
             continue
         neighbour = retriever.passages[row]
         if len(neighbour.text) + len(passage.text) + 1 > budget:

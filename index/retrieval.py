@@ -145,7 +145,8 @@ class HybridRetriever:
 
     def retrieve(self, question: str, query_tokens: list[str], k: int,
                  allowed_articles: set[str] | None = None,
-                 excluded_articles: frozenset[str] = frozenset()) -> list[Candidate]:
+                 excluded_articles: frozenset[str] = frozenset(),
+                 excluded_rows: frozenset[int] = frozenset()) -> list[Candidate]:
         """Top-k passages by reciprocal-rank fusion, each with its cosine similarity to the question.
 
         `excluded_articles` are left out of the search (evaluation's deletion mode: the question asked
@@ -153,10 +154,10 @@ class HybridRetriever:
         if not self.passages:
             return []
         # A province question searches that province's articles only: both lists rank within them.
-        pool = k * 4 + sum(len(self.passages.article_rows(a)) for a in excluded_articles)
+        pool = k * 4 + sum(len(self.passages.article_rows(a)) for a in excluded_articles) + len(excluded_rows)
         searchable = None
-        if allowed_articles is not None or excluded_articles:
-            searchable = self.passages.row_mask(allowed_articles, excluded_articles)
+        if allowed_articles is not None or excluded_articles or excluded_rows:
+            searchable = self.passages.row_mask(allowed_articles, excluded_articles, excluded_rows)
         query_embedding = self._query_vector(self.dense_query_text(question))
         scores = None
         if self._exact is not None and query_embedding is not None:

@@ -72,6 +72,7 @@ def selective_metrics(asked: Sequence, confidence: np.ndarray, correct: np.ndarr
     answerable = np.asarray([a.answerable for a in asked])
     unanswerable = normal & ~answerable
     deleted = np.asarray([a.mode == "without" for a in asked])
+    answer_deleted = np.asarray([a.mode == "without_answer" for a in asked])
 
     def share(mask_hit, mask_all) -> float | None:
         total = int(mask_all.sum())
@@ -85,6 +86,7 @@ def selective_metrics(asked: Sequence, confidence: np.ndarray, correct: np.ndarr
         "near_misses_refused": f"{int((~answered & unanswerable).sum())} of {int(unanswerable.sum())}",
         "deletion_refused": share(~answered, deleted),
         "deletion_answered_right_elsewhere": share(answered & correct, deleted),
+        "answer_deletion_refused": share(~answered, answer_deleted),
         **selective_summary(confidence[normal], correct[normal]),
     }
 

@@ -70,8 +70,9 @@ class IndexView:
         """The passages of these articles, in article order."""
         return [p for a in article_ids for p in self.of_rows(self.article_rows(a))]
 
-    def row_mask(self, allowed: set[str] | None, excluded: frozenset[str]) -> np.ndarray:
-        """True for the rows of `allowed` articles (all when None) that are not `excluded`."""
+    def row_mask(self, allowed: set[str] | None, excluded: frozenset[str],
+                 excluded_rows: frozenset[int] = frozenset()) -> np.ndarray:
+        """True for the rows of `allowed` articles (all when None) that are not `excluded`, nor `excluded_rows`."""
         mask = np.full(self.offset + len(self.layer), allowed is None, dtype=bool)
         for article in allowed or ():
             rows = self.article_rows(article)
@@ -79,6 +80,7 @@ class IndexView:
         for article in excluded:
             rows = self.article_rows(article)
             mask[rows.start:rows.stop] = False
+        mask[list(excluded_rows)] = False
         return mask
 
     def rows_of_ids(self, node_ids: list[str]) -> dict[str, int]:

@@ -9,7 +9,7 @@ import pytest
 
 from index import Engine, load_settings
 from index.answering import MAX_ANSWER_CHARS
-from index.evaluation import load_gold, run_eval, summarize
+from index.evaluation import GoldItem, load_gold, run_eval, sentences_answering, summarize
 from index.features import FEATURES, agreement_with, coverage, window_coverage
 from index.text import bigrams
 from index.gazetteer import default_gazetteer
@@ -307,6 +307,20 @@ def test_a_year_the_corpus_does_not_cover_is_said_when_the_quote_passed_over_is_
     answer = engine.answer(question)
     assert not answer.found and answer.note == "the passages that answer are about other periods"
     assert "2019" in answer.answer and "2022" in answer.answer
+
+
+def test_a_question_asked_without_its_answer_sentences_keeps_the_story_but_not_the_detail(dated_engine):
+    retriever = dated_engine.retriever
+    item = GoldItem("camera", "factoid", "Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?", (("120 camera",),),
+                    ("bau_bang_2022",))
+    rows = sentences_answering(item, dated_engine.excluded_articles(item.source_docs), retriever.passages)
+    assert [retriever.passages[row].text for row in rows] == [
+        "Năm 2022, huyện Bàu Bàng, tỉnh Bình Dương lắp đặt 120 camera an ninh tại các tuyến đường chính."]
+    seen = dated_engine.describe(item.question, retriever, None, frozenset(), rows)
+    assert seen.candidates and not rows & {c.row for c in seen.candidates}
+    assert any(c.passage.article_id.startswith("bau_bang_2022") for c in seen.candidates)  # the story is still there
+    for index in range(len(seen.candidates)):  # nor does the answer join a quote as a neighbour
+        assert all("120 camera" not in n.passage.text for n in seen.neighbours(index))
 
 
 def test_hien_nay_takes_the_newest_article_and_says_its_date(dated_engine):
