@@ -14,7 +14,7 @@ from index.embeddings import EmbeddingLoadError
 from index.comparison import compare, load_results
 from index.report import FileReport, render_report
 from index.evaluation import (GoldFileError, is_summary_gold, load_gold, load_summary_gold, run_eval,
-                              run_summary_eval, summarize, summary_metrics)
+                              run_summary_eval, sentences_answering, summarize, summary_metrics)
 from index.summary import MAX_SUMMARY_CHARS
 from index.indexing import EmbeddingMismatch, IndexBusy
 from index.store import ChromaUnavailable
@@ -82,9 +82,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     engine = _engine()
 
-    def ask(question: str, without: tuple[str, ...] = ()):
+    def ask(question: str, without: tuple[str, ...] = (), answer_of=None):
+        """`answer_of`: a gold item whose sentences holding its facts are left out (--without-answer)."""
         try:
-            return engine.answer(question, without=without)
+            rows = frozenset() if answer_of is None else sentences_answering(
+                answer_of, engine.excluded_articles(answer_of.source_docs), engine.retriever.passages)
+            return engine.answer(question, without=without, without_rows=rows)
         except QuestionError as error:
             from index.models import Answer
             return Answer(question, False, "", (), 0.0, note=str(error))
@@ -102,16 +105,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print("  ".join(f"{k}={'-' if v is None else v}" for k, v in metrics["summary"].items()))
             reports.append(FileReport(path.name, metrics, summary_rows=tuple(rows)))
         else:
-            asked = [i for i in items if i.answerable] if args.without_source else items
+            deleting = args.without_source or args.without_answer
+            asked = [i for i in items if i.answerable] if deleting else items
             # A progress bar on a terminal (the XQuAD set takes a minute); nothing in logs or pipes.
-            rows = list(tqdm(run_eval(items, ask, without_source=args.without_source, folded=args.without_diacritics),
+            rows = list(tqdm(run_eval(items, ask, without_source=args.without_source, folded=args.without_diacritics,
+                                      without_answer=args.without_answer),
                              total=len(asked),
                              desc=path.name, unit="q", disable=not sys.stderr.isatty(), leave=False))
             records += [row.to_json() for row in rows]
             metrics = summarize(rows)
-            _print_table(path, metrics, args.without_source, args.without_diacritics, engine.threshold)
+            _print_table(path, metrics, args.without_source, args.without_diacritics, engine.threshold,
+                         args.without_answer)
             # The report says how the questions were asked: the same file asked two ways is two runs to compare.
             asked_as = "".join(note for flag, note in ((args.without_source, " — without their sources"),
+                                                       (args.without_answer, " — without their answer sentences"),
                                                        (args.without_diacritics, " — typed without diacritics"))
                                if flag)
             reports.append(FileReport(path.name + asked_as, metrics, qa_rows=tuple(rows)))
@@ -135,15 +142,18 @@ _SELECTIVE = ("wrong_among_answered", "coverage_at_2pct_risk", "coverage_at_5pct
               "aurc")
 
 
-def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, threshold: float) -> None:
+def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, threshold: float,
+                 without_answer: bool = False) -> None:
     mode = " (each question asked without its source articles: all should be refused)" if without_source else ""
+    mode += (" (each question asked with the sentences of its sources that hold its facts left out: all should be"
+             " refused)") if without_answer else ""
     mode += " (each question typed without diacritics, in lower case)" if folded else ""
     print(f"{path}{mode} — refusal below confidence {threshold:.3f}")
     for names in (_TABLE, _SELECTIVE):
         print(f"{'kind':<15}" + "".join(f"{n:>23}" for n in names))
         for kind, values in metrics.items():
             print(f"{kind:<15}" + "".join(f"{'-' if values[n] is None else values[n]:>23}" for n in names))
-    if without_source:
+    if without_source or without_answer:
         print(f"answered with the facts from another article (look at these by hand): "
               f"{metrics['all']['answered_right_elsewhere']}")
 
@@ -272,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="an earlier --out file: list the questions fixed and broken since, and the change per kind")
     evaluate.add_argument("--without-source", action="store_true",
                           help="ask each answerable question with its source articles left out: all must be refused")
+    evaluate.add_argument("--without-answer", action="store_true",
+                          help="ask each answerable question with its source articles kept but their sentences that "
+                               "hold its facts left out (the story is there, not the detail asked): all must be refused")
     evaluate.add_argument("--without-diacritics", action="store_true",
                           help="ask each question typed without diacritics and in lower case, as officials often do")
     evaluate.add_argument("--json", action="store_true", help="also print the metrics as JSON")

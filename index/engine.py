@@ -234,9 +234,9 @@ class Engine:
                           neighbours_of, agreement_of, sentences)
 
     def consider(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
-                 excluded: frozenset[str] = frozenset()) -> Considered:
+                 excluded: frozenset[str] = frozenset(), excluded_rows: frozenset[int] = frozenset()) -> Considered:
         """describe(), then the fitted selector's ranking and confidence."""
-        seen = self.describe(text, retriever, allowed, excluded)
+        seen = self.describe(text, retriever, allowed, excluded, excluded_rows)
         return replace(seen, selection=self.selector.select(
             seen.features, seen.question.kind, seen.neighbours, seen.agreement, seen.sentences,
             lambda index: self.period_conflict(seen, index, retriever) is not None))
@@ -248,12 +248,13 @@ class Engine:
                          if a.doc_id in wanted or wanted & set(self._copies.get(a.article_id, ())))
 
     def answer(self, question: str, on_progress: Callable[[int], None] | None = None,
-               without: tuple[str, ...] = ()) -> Answer:
+               without: tuple[str, ...] = (), without_rows: frozenset[int] = frozenset()) -> Answer:
         """A short quoted answer with numbered citations, or found=False when the corpus does not say.
 
         In LLM mode `on_progress(characters)` follows the model's reply as it streams (never its text:
         nothing is shown before it is verified). `without`: doc_ids to leave out of the search, as if
-        never indexed (evaluation's deletion mode).
+        never indexed (evaluation's deletion mode); `without_rows`: passage rows to leave out, and never to quote
+        (evaluation's answer-deletion mode: evaluation.sentences_answering).
 
         Raises:
             QuestionError: the question is empty, too long or has no words.
@@ -272,7 +273,8 @@ class Engine:
         allowed = self._allowed_articles(text, retriever)
         if allowed is not None and not allowed:
             return not_found("no article mentions the province asked about")
-        seen = self.consider(text, retriever, allowed, self.excluded_articles(without) if without else frozenset())
+        seen = self.consider(text, retriever, allowed, self.excluded_articles(without) if without else frozenset(),
+                             without_rows)
         selection = seen.selection
         if selection.best is None:
             return not_found("no passage shares a word with the question")

@@ -190,15 +190,18 @@ def sentences_answering(item: GoldItem, articles: frozenset[str], passages) -> f
 
 
 def run_eval(items: list[GoldItem], ask: Callable[..., Answer], without_source: bool = False,
-             folded: bool = False) -> Iterator[EvalRow]:
+             folded: bool = False, without_answer: bool = False) -> Iterator[EvalRow]:
     """Each question asked as it is; with `without_source`, each answerable one asked with its source
-    articles (and their near-duplicate copies) left out, as `ask(question, without=doc_ids)`; with `folded`,
-    each typed without diacritics (see without_diacritics)."""
+    articles (and their near-duplicate copies) left out, as `ask(question, without=doc_ids)`; with
+    `without_answer`, each answerable one asked with its source articles kept but their sentences that hold a
+    fact left out, as `ask(question, answer_of=item)` (sentences_answering); either must be refused. With
+    `folded`, each typed without diacritics (see without_diacritics)."""
     for item in items:
         question = without_diacritics(item.question) if folded else item.question
-        if without_source:
+        if without_source or without_answer:
             if item.answerable:
-                yield EvalRow(item, ask(question, without=item.source_docs), deleted=True)
+                asked = ask(question, without=item.source_docs) if without_source else ask(question, answer_of=item)
+                yield EvalRow(item, asked, deleted=True)
         else:
             yield EvalRow(item, ask(question))
 

@@ -125,6 +125,17 @@ def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch,
     assert main(["eval", str(DEV_GOLD), "--without-source", "--json"]) == 0
     deleted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["all"]
     assert deleted["n"] == 19 and deleted["refusal_accuracy"] >= 0.9
+    # The story kept, the sentences holding the facts left out: what the fit measures as answer_deletion_refused.
+    assert main(["eval", str(DEV_GOLD), "--without-answer", "--out", str(out), "--json"]) == 0
+    printed = capsys.readouterr().out
+    kept = json.loads(printed.strip().splitlines()[-1])["all"]
+    assert "hold its facts left out" in printed and kept["n"] == 19
+    assert abs(kept["refusal_accuracy"] - _fitted("seeds")["answer_deletion_refused"]) <= 0.05
+    answers = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert all(row["deleted"] for row in answers) and any(row["found"] for row in answers)
+    # No quote from a source article holds a fact any more: those sentences are out of the search and the quotes.
+    assert not [c for row in answers for c in row["citations"] if c["doc_id"] in row["source_docs"]
+                and any(not missing_facts(c["quote"], [group]) for group in row["answer_facts"])]
     page = tmp_path / "report.html"
     assert main(["eval", str(DEV_GOLD), "--without-diacritics", "--out", str(out), "--json", "--html", str(page)]) == 0
     printed = capsys.readouterr().out
