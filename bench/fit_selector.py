@@ -159,7 +159,8 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                            for i, c in enumerate(seen.candidates)]
             options = [[(n.candidate, n.static, holds(found)) for n, found in zip(seen.neighbours(i), quote_masks[i][1])]
                        for i in range(len(seen.candidates))]
-            asked.append(Asked(name, item.id, item.kind, mode, item.answerable and mode not in ("without", "without_answer"),
+            expects_answer = item.answerable and mode not in ("without", "without_answer")
+            asked.append(Asked(name, item.id, item.kind, mode, expects_answer,
                                f"{name}:{item.source_docs[0] if item.source_docs else item.id}",
                                seen.question.kind, seen.features,
                                np.asarray([holds(found) for found in sentence_masks], dtype=bool),
