@@ -167,7 +167,7 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
                                np.asarray([holds(alone) for alone, _, _ in quote_masks], dtype=bool),
                                options, np.asarray(both_fit, dtype=bool),
                                np.asarray([seen.agreement(i) for i in range(len(seen.candidates))], dtype=np.float32),
-                               np.asarray([engine.period_conflict(seen, i, retriever) is not None
+                               np.asarray([seen.conflict(i) is not None
                                            for i in range(len(seen.candidates))], dtype=bool),
                                seen.sentences,
                                [[len(n.passage.text) for n in seen.neighbours(i)] for i in range(len(seen.candidates))],

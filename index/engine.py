@@ -64,6 +64,9 @@ class Considered:
     agreement: Callable[[int], np.ndarray]
     # each candidate's article and sentence length: what the partner rule reads (Selector.partner)
     sentences: Sentences
+    # conflict(i): why candidate i cannot answer for the period asked, or None (Engine.period_conflict), read
+    # once per candidate: the selector, the answer and the fit all ask
+    conflict: Callable[[int], str | None]
 
 
 class Engine:
@@ -229,9 +232,12 @@ class Engine:
         @lru_cache(maxsize=None)
         def agreement_of(index: int) -> np.ndarray:
             return agreement_with(parsed, candidates, index)
+        @lru_cache(maxsize=None)
+        def conflict_of(index: int) -> str | None:
+            return self.period_conflict(period, candidates[index], retriever)
         sentences = Sentences([c.passage.article_id for c in candidates], [len(c.passage.text) for c in candidates])
         return Considered(parsed, period, terms, candidates, features, Selection(None, np.zeros(0), 0.0),
-                          neighbours_of, agreement_of, sentences)
+                          neighbours_of, agreement_of, sentences, conflict_of)
 
     def consider(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,
                  excluded: frozenset[str] = frozenset(), excluded_rows: frozenset[int] = frozenset()) -> Considered:
@@ -239,7 +245,7 @@ class Engine:
         seen = self.describe(text, retriever, allowed, excluded, excluded_rows)
         return replace(seen, selection=self.selector.select(
             seen.features, seen.question.kind, seen.neighbours, seen.agreement, seen.sentences,
-            lambda index: self.period_conflict(seen, index, retriever) is not None))
+            lambda index: seen.conflict(index) is not None))
 
     def excluded_articles(self, doc_ids: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The indexed articles of these files, and of files whose near-duplicates they are (also_in)."""
@@ -282,12 +288,12 @@ class Engine:
         if seen.period.recent:  # read as of now: older articles are superseded, not rivals (_confidence_of)
             newest, confidence = self._most_recent_answering(seen)
             chosen = [newest]
-        conflict = self.period_conflict(seen, chosen[0], retriever)
+        conflict = seen.conflict(chosen[0])
         likeliest = int(np.argmax(selection.probabilities))
         if conflict is None and confidence < self.threshold and chosen[0] != likeliest:
             # The likeliest candidate was passed over for the period asked, and the other is not sure enough
             # either: the refusal says which periods the corpus covers, as it would have for the likeliest.
-            conflict = self.period_conflict(seen, likeliest, retriever)
+            conflict = seen.conflict(likeliest)
             chosen = [likeliest] if conflict else chosen
         if conflict == OTHER_YEARS:  # what the corpus says is about other years: say which, sure or not
             return not_found("the passages that answer are about other periods", confidence, _other_periods(seen),
@@ -335,16 +341,17 @@ class Engine:
         return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated",
                       confidence=round(confidence, 4))
 
-    def period_conflict(self, seen: Considered, index: int, retriever: HybridRetriever) -> str | None:
-        """Why candidate `index` cannot answer for the period the question names, whatever the confidence:
+    def period_conflict(self, period: Period, candidate: Candidate, retriever: HybridRetriever) -> str | None:
+        """Why a candidate cannot answer for the period the question names, whatever the confidence:
         OTHER_YEARS, it is about other years (what the sentence is about, periods.years_told, else its article's
         years); EARLIER_MONTH, its article was stored before the month asked about (_reported_before); else None.
-        bench/fit_selector.py refuses the same answers, so that the fitted threshold sees what users get."""
-        passage = seen.candidates[index].passage
-        if seen.period.years and other_period(seen.period.years, self._years_told(seen.candidates[index], retriever),
-                                              article_years(passage.title, passage.date)):
+        Read through Considered.conflict; bench/fit_selector.py refuses the same answers, so that the fitted
+        threshold sees what users get."""
+        passage = candidate.passage
+        if period.years and other_period(period.years, self._years_told(candidate, retriever),
+                                         article_years(passage.title, passage.date)):
             return OTHER_YEARS
-        return EARLIER_MONTH if _reported_before(seen.period, passage) else None
+        return EARLIER_MONTH if _reported_before(period, passage) else None
 
     def _quote(self, seen: Considered, index: int, budget: int = MAX_ANSWER_CHARS) -> tuple[str, tuple[Passage, ...]]:
         """Candidate `index`'s sentence, with the neighbours the join model adds and the partner sentence of

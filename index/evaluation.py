@@ -8,12 +8,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .answering import MAX_ANSWER_CHARS
 from .models import Answer
 from .selection_metrics import selective_summary
 from .summary import Summary
 from .text import fold_diacritics
+
+if TYPE_CHECKING:  # only for the annotation: evaluation needs no index to load
+    from .view import IndexView
 
 
 class GoldFileError(ValueError):
@@ -177,8 +181,8 @@ def without_diacritics(question: str) -> str:
     return fold_diacritics(question).lower()
 
 
-def sentences_answering(item: GoldItem, articles: frozenset[str], passages) -> frozenset[int]:
-    """The rows of these articles (an item's sources, index.view.IndexView rows) whose sentence holds one of the
+def sentences_answering(item: GoldItem, articles: frozenset[str], passages: IndexView) -> frozenset[int]:
+    """The rows of these articles (an item's sources) whose sentence holds one of the
     item's fact groups: left out of the search, they ask the question with its story kept but not the detail."""
     found = set()
     for article in articles:

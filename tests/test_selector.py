@@ -302,7 +302,7 @@ def test_a_year_the_corpus_does_not_cover_is_said_when_the_quote_passed_over_is_
     question = "Năm 2019 huyện Bàu Bàng có bao nhiêu camera an ninh?"
     seen = engine.consider(question, engine.retriever)
     likeliest = int(np.argmax(seen.selection.probabilities))
-    assert engine.period_conflict(seen, likeliest, engine.retriever)  # the 2022 sentence, for 2019
+    assert seen.conflict(likeliest)  # the 2022 sentence, for 2019
     assert seen.selection.best != likeliest and seen.selection.confidence < engine.threshold  # the undated one
     answer = engine.answer(question)
     assert not answer.found and answer.note == "the passages that answer are about other periods"
