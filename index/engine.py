@@ -211,7 +211,7 @@ class Engine:
         return [c.passage for c in retriever.retrieve(text, tokens, k, allowed)]
 
     def _allowed_articles(self, text: str, retriever: HybridRetriever) -> set[str] | None:
-        provinces = self.gazetteer.in_question(text)
+        provinces = self.gazetteer.asked_provinces(text)
         return retriever.articles_mentioning(provinces) if provinces else None
 
     def describe(self, text: str, retriever: HybridRetriever, allowed: set[str] | None = None,

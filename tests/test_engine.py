@@ -61,6 +61,13 @@ def test_search_returns_passages_of_the_named_province(seed_engine):
     assert passages and all("Ninh Bình" in p.provinces for p in passages)
 
 
+def test_a_named_city_no_article_mentions_is_refused_before_search(default_engine):
+    # Otherwise the question is answered from whichever city's article says the rest (news: "Hiện TP Đà Lạt có
+    # bao nhiêu ô tô…?" was answered from Nha Trang's figures).
+    answer = default_engine.answer("Thành phố Đà Lạt có bao nhiêu mô hình tự quản về an ninh trật tự?")
+    assert not answer.found and answer.note == "no article mentions the province asked about"
+
+
 def test_stats(seed_engine):
     stats = seed_engine.stats()
     assert (stats.documents, stats.articles) == (5, 9)

@@ -42,6 +42,16 @@ def test_provinces_in_questions(question, expected):
     assert default_gazetteer().in_question(question) == expected
 
 
+@pytest.mark.parametrize("question, expected", [
+    ("Hiện TP Đà Lạt có bao nhiêu ô tô?", ["Lâm Đồng"]),   # a city, after its administrative word
+    ("Công an huyện Thạch Hà (Hà Tĩnh) bắt ai?", ["Hà Tĩnh"]),  # named twice, counted once
+    ("Xạ thủ Hoàng Xuân Vinh giành huy chương gì?", []),   # a person's name, not the city of Vinh
+    ("ha noi co bao nhieu", ["Hà Nội"]),
+])
+def test_provinces_a_question_is_about(question, expected):
+    assert default_gazetteer().asked_provinces(question) == expected
+
+
 def test_person_names_stop_at_punctuation_and_abbreviations():
     assert person_names("Đại tá Lê Thanh Hùng, PGĐ Công an tỉnh") == ["Lê Thanh Hùng"]
     assert person_names("Giám đốc Công an tỉnh Bình Dương, Bộ Công an") == []
