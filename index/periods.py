@@ -34,6 +34,10 @@ class Period:
 
 # "trước năm 2000", "sau năm 2015", "từ năm 2020", "đến năm 2025": a bound, not the period asked about.
 _BOUND = re.compile(r"(?:truoc|sau|tu|den|toi)\s+$")
+# "tính đến tháng 9/2017": the state as of that month, which an article stored before it cannot report, as
+# "tính đến ngày 30/9/2017" (no bound: "ngày" stands between) already counts. "Đến tháng 9/2017" alone stays a
+# bound: it is as often a plan's deadline, which an earlier article does report.
+_AS_OF = re.compile(r"tinh\s+den\s+(?:het\s+)?$")
 
 
 # "tháng 6/2017", "tháng 6 năm 2017", "1/6/2017", "ngày 1 tháng 6 năm 2017", "quý III/2023", folded.
@@ -50,7 +54,8 @@ def _asked_months_named(folded: str) -> dict[tuple[int, int], str]:
     for match in _ASKED_MONTH.finditer(folded):
         month, day_month, quarter, year = match.groups()
         first = int(month or day_month) if quarter is None else 3 * _QUARTERS[quarter] - 2
-        if 1 <= first <= 12 and not _BOUND.search(folded[:match.start()]):
+        before = folded[:match.start()]
+        if 1 <= first <= 12 and (not _BOUND.search(before) or _AS_OF.search(before)):
             found[(int(year), first)] = (f"tháng {first}/{year}" if quarter is None
                                          else f"quý {_ROMAN[_QUARTERS[quarter]]}/{year}")
     return found

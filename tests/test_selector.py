@@ -189,6 +189,9 @@ def test_a_sentence_without_a_year_is_about_the_year_its_story_last_named():
     ("Quý III/2023 tăng bao nhiêu?", {(2023, 7)}),
     ("quy 4/2023", {(2023, 10)}),
     ("Từ tháng 6/2017 đến nay có bao nhiêu vụ?", set()),  # a bound, not the month asked about
+    ("Đến tháng 9/2017 hoàn thành bao nhiêu km?", set()),  # a deadline an earlier plan reports
+    ("Quỹ còn bao nhiêu tính đến tháng 9/2017?", {(2017, 9)}),  # the state as of that month
+    ("quy con bao nhieu tinh den het thang 9/2017", {(2017, 9)}),
     ("Ngày 12/7 xảy ra vụ gì?", set()),
     ("Năm 2017 có bao nhiêu vụ?", set()),
 ])
