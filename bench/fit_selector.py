@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO))
 from index import Engine, load_settings  # noqa: E402
 from index.quoting import JOIN_FEATURES, Sentences, fits_together, join_rows, partner_for, quote  # noqa: E402
 from index.evaluation import facts_present, load_gold, sentences_answering, without_diacritics  # noqa: E402
-from index.features import FEATURES  # noqa: E402
+from index.features import SENTENCE_COLUMNS, SENTENCE_FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, NEVER, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
                             joined_options, joined_type_gain, novelty_of)
 from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
@@ -201,7 +201,7 @@ def _sentence_rows(asked: list[Asked]) -> _Rows:
     The label is the sentence alone holding the facts: labels from composed quotes would also reward the
     neighbours of the answer, and the model then learns "next to the answer" instead of "the answer"."""
     training = [a for a in asked if a.answerable and len(a.features)]
-    rows = np.vstack([a.features for a in training])
+    rows = np.vstack([a.features[:, SENTENCE_COLUMNS] for a in training])
     labels = np.concatenate([a.sentence_hits for a in training]).astype(int)
     groups = np.concatenate([[a.group] * len(a.features) for a in training])
     share = _dataset_weights(training)
@@ -257,7 +257,7 @@ def _join_data(asked: list[Asked], sentence_models: dict[str, LinearModel]) -> _
     training = [a for a in asked if a.answerable and len(a.features)]
     share = _dataset_weights(training)
     for a in training:
-        probabilities = sentence_models[a.group].probability(a.features)
+        probabilities = sentence_models[a.group].probability(a.features[:, SENTENCE_COLUMNS])
         best = int(np.argmax(probabilities))
         if not a.options[best]:
             continue
@@ -324,7 +324,7 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
         if not len(a.features):
             found.append(None)
             continue
-        probabilities = sentence_models[a.group].probability(a.features)
+        probabilities = sentence_models[a.group].probability(a.features[:, SENTENCE_COLUMNS])
         rows, correct, joined = [], [], []
         ranked = [int(i) for i in np.argsort(-probabilities, kind="stable")[:max(CHOOSE_GRID)]]
         for best in ranked:
@@ -396,7 +396,7 @@ def _cross_validate(asked: list[Asked], deal: int, groups_all: list[str], senten
                     c_join: float | None) -> _Deal:
     """The out-of-fold sentence and join models under one deal (c_join None: chosen here, on this deal's rows)."""
     fold_of = _deal_folds(groups_all, deal)
-    sentence_cv = _out_of_fold(*sentence_data, c_sentence, FEATURES, fold_of)
+    sentence_cv = _out_of_fold(*sentence_data, c_sentence, SENTENCE_FEATURES, fold_of)
     # The join model learns from out-of-fold sentence scores, as it will meet them on unseen questions.
     join_data = _join_data(asked, sentence_cv)
     if c_join is None:
@@ -491,8 +491,8 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     groups_all = sorted({a.group for a in asked})
     sentence_data = _sentence_rows(asked)
     rows, labels, groups, weights = sentence_data
-    c_sentence = _choose_c(rows, labels, groups, weights, FEATURES)
-    full_sentence = _standardised_fit(rows, labels, weights, c_sentence, FEATURES)
+    c_sentence = _choose_c(rows, labels, groups, weights, SENTENCE_FEATURES)
+    full_sentence = _standardised_fit(rows, labels, weights, c_sentence, SENTENCE_FEATURES)
     in_sample = {g: full_sentence for g in groups_all}
     pooled = [i for i, a in enumerate(asked) if pool == "all" or a.mode == "with"]
     balance = _dataset_weights([asked[i] for i in pooled])

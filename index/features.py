@@ -17,7 +17,7 @@ from .answering import type_fit
 from .periods import Period, article_years, other_period, years_in
 from .question import Question, proper_noun_runs
 from .retrieval import MISSING_RANK, Candidate, HybridRetriever
-from .text import bigrams, folded_words
+from .text import bigrams, fold_diacritics, folded_words, words
 
 KINDS = ("number", "date", "person", "place", "other")
 FEATURES = (
@@ -30,7 +30,14 @@ FEATURES = (
     "names_in_sentence", "names_in_article", "numbers_in_sentence",
     "asks_year", "year_in_sentence", "year_of_article", "other_year_only",
     "position", "length", "article_share", "article_best", "fit_with_context",
+    "answer_context",
 )
+# Columns only the confidence model reads (index/selector.py _BEST). answer_context also in the sentence model
+# made it choose worse quotes on news (best quote holds 0.821 against 0.875 cross-validated, bench/fit_selector.py
+# of 2026-11-29); read only by the confidence model it tells a right quote from a wrong one (see selector.py).
+CONFIDENCE_ONLY = ("answer_context",)
+SENTENCE_FEATURES = tuple(name for name in FEATURES if name not in CONFIDENCE_ONLY)
+SENTENCE_COLUMNS = np.asarray([FEATURES.index(name) for name in SENTENCE_FEATURES])
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -64,6 +71,45 @@ def _slot_filled(slot: tuple[str, ...], syllables: tuple[str, ...], asked: set[s
             if syllables[index:index + size] == tail and syllables[index + size] not in asked:
                 return size / len(slot)
     return 0.0
+
+
+# The words that ask ("bao nhiêu", "ai", "gì", "nào", "mấy", "đâu", "sao"), folded, and how many words on
+# each side of the first of them say what is asked: "xử phạt bao nhiêu tiền", "qua đời tại bệnh viện nào".
+_ASKING = frozenset({"ai", "gi", "nao", "nhieu", "may", "dau", "sao"})
+ASKING_REACH = 4
+
+
+def asking_context(question: Question, terms: dict[str, float]) -> dict[str, float]:
+    """The question's terms within ASKING_REACH words of its first asking word, with their weights: the
+    words the answer sits beside ("xử phạt … tiền" beside a fine, "bệnh viện" beside a hospital's name)."""
+    tokens = folded_words(question.text)
+    for index, token in enumerate(tokens):
+        if token in _ASKING:
+            near = tokens[max(0, index - ASKING_REACH):index] + tokens[index + 1:index + 1 + ASKING_REACH]
+            return {t: terms[t] for t in near if t in terms}
+    return {}
+
+
+def answer_context(asking: dict[str, float], sentence: str, kind: str, asked: set[str]) -> float:
+    """How much of the asking context stands within ASKING_REACH words of a thing of the asked kind in the
+    sentence (a figure for a number or a date, else a capitalised word the question does not say), the best
+    such thing counted. A sentence that tells the story but not the detail asked holds its figures and names
+    beside other words: "… bán Paypal cho eBay, Musk đã khởi sự SpaceX (… vào năm 2002)" asked when Paypal
+    was sold."""
+    if not asking:
+        return 0.0
+    tokens = words(sentence)
+    folded = [fold_diacritics(t).lower() for t in tokens]
+    if kind in ("number", "date"):
+        things = [i for i, t in enumerate(tokens) if t[:1].isdigit()]
+    else:
+        things = [i for i, t in enumerate(tokens) if i and t[:1].isupper() and folded[i] not in asked]
+    total = sum(asking.values())
+    best = 0.0
+    for i in things:
+        near = set(folded[max(0, i - ASKING_REACH):i]) | set(folded[i + 1:i + 1 + ASKING_REACH])
+        best = max(best, sum(w for t, w in asking.items() if t in near) / total)
+    return best
 
 
 def coverage(terms: dict[str, float], tokens: set[str] | frozenset[str]) -> float:
@@ -136,6 +182,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
     focus = set(question.focus) | set(bigrams(list(question.focus)))
     focus_terms = {t: w for t, w in terms.items() if t in focus} or terms
     asked_runs = set(proper_noun_runs(question.text))
+    asking = asking_context(question, terms)
     rows = []
     article_counts: dict[str, int] = {}
     for c in candidates:
@@ -204,6 +251,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
             # ("Sự cố làm mất điện … 7,7 triệu khách hàng" after the lead that tells the story). A linear model
             # cannot multiply two features; this product is what lifts the answer over the echoing lead.
             (fit if question.kind != "other" else 0.0) * (by_context - by_sentence),
+            answer_context(asking, passage.text, question.kind, question_tokens),
         ])
     matrix = np.asarray(rows, dtype=float)
     for column, gap in (("coverage", "coverage_gap"), ("context_coverage", "context_gap"), ("dense", "dense_gap"),

@@ -10,7 +10,8 @@ import pytest
 from index import Engine, load_settings
 from index.answering import MAX_ANSWER_CHARS
 from index.evaluation import GoldItem, load_gold, run_eval, sentences_answering, summarize
-from index.features import FEATURES, agreement_with, coverage, window_coverage
+from index.features import (FEATURES, SENTENCE_FEATURES, agreement_with, answer_context, asking_context, coverage,
+                            window_coverage)
 from index.text import bigrams
 from index.gazetteer import default_gazetteer
 from index.glossary import default_glossary
@@ -28,7 +29,7 @@ from tests.conftest import XQUAD_SAMPLE
 
 def test_the_fitted_file_matches_the_features_and_records_its_data_and_scores():
     data = json.loads(SELECTOR_PATH.read_text(encoding="utf-8"))
-    assert data["sentence_model"]["features"] == list(FEATURES)
+    assert data["sentence_model"]["features"] == list(SENTENCE_FEATURES)
     assert data["confidence_model"]["features"] == list(CONFIDENCE_FEATURES)
     assert data["join_model"]["features"] == list(JOIN_FEATURES)
     # The join cut kept is the one whose cross-validated risk-coverage area was smallest.
@@ -86,6 +87,23 @@ def test_agreement_is_how_far_a_candidate_repeats_what_the_best_says_beyond_the_
     assert agreement[0] == 1.0 and agreement[1] > 0.9  # "batshuayi west brom" said again
     assert agreement[2] == 0.0
     assert list(agreement_with(question, candidates, 3)) == [1.0] * 4  # it says nothing the question does not
+
+
+def test_answer_context_is_the_asked_words_beside_a_thing_of_the_asked_kind():
+    question = analyse("Elon Musk bán Paypal cho eBay vào năm nào?", default_glossary(), default_gazetteer())
+    terms = {t: 1.0 for t in ("elon", "musk", "ban", "paypal", "ebay", "nam")}
+    asking = asking_context(question, terms)
+    assert set(asking) == {"ebay", "nam"}  # four words either side of "nào": "cho eBay vào năm"
+    asked = set(question.content)
+    beside = answer_context(asking, "Musk bán Paypal cho eBay vào năm 2002.", question.kind, asked)
+    elsewhere = answer_context(asking, "Musk bán Paypal cho eBay, rồi khởi sự SpaceX, một công ty tư nhân về "
+                                       "vũ trụ, vào năm 2002.", question.kind, asked)
+    assert beside == 1.0 and elsewhere == pytest.approx(1 / 2)  # only "năm" stands beside 2002
+    who = analyse("Ai là Giám đốc Sở Công Thương tỉnh Trà Vinh?", default_glossary(), default_gazetteer())
+    who_terms = {t: 1.0 for t in ("giam", "doc", "so", "cong", "thuong")}
+    assert answer_context(asking_context(who, who_terms), "Theo ông Trần Quốc Tuấn, Giám đốc Sở Công Thương tỉnh",
+                          who.kind, set(who.content)) > 0.5
+    assert answer_context({}, "Năm 2002.", "date", set()) == 0.0  # no asking word: nothing to stand beside
 
 
 def test_corroboration_reads_the_likeliest_candidate_that_repeats_the_best():
