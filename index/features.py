@@ -48,12 +48,15 @@ class _SentenceFacts:
     numbers: frozenset[str]
     years: frozenset[int]
     proper_runs: tuple[str, ...]
+    written: tuple[str, ...]  # its words as written, and the same words folded (answer_context)
+    written_folded: tuple[str, ...]
 
 
 @lru_cache(maxsize=50_000)
 def _sentence_facts(text: str) -> _SentenceFacts:
+    written = tuple(words(text))
     return _SentenceFacts(tuple(folded_words(text)), frozenset(_DIGITS.findall(text)), years_in(text),
-                          tuple(proper_noun_runs(text)))
+                          tuple(proper_noun_runs(text)), written, tuple(fold_diacritics(w).lower() for w in written))
 
 
 @lru_cache(maxsize=4096)
@@ -98,8 +101,8 @@ def answer_context(asking: dict[str, float], sentence: str, kind: str, asked: se
     was sold."""
     if not asking:
         return 0.0
-    tokens = words(sentence)
-    folded = [fold_diacritics(t).lower() for t in tokens]
+    facts = _sentence_facts(sentence)
+    tokens, folded = facts.written, facts.written_folded
     if kind in ("number", "date"):
         things = [i for i, t in enumerate(tokens) if t[:1].isdigit()]
     else:
