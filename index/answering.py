@@ -47,7 +47,16 @@ def _count_tokens(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return lowered, tuple(fold_diacritics(w) for w in lowered)
 
 
+# "thua … với tỉ số bao nhiêu?" is answered by a score ("0-4"), which the count reading takes for a day and month.
+_ASKS_SCORE = re.compile(r"\bt[iy] so\b(?:\s+\w+){0,2}\s+bao nhieu\b")
+_SCORE = re.compile(r"(?<![\d/.,])\d{1,2}\s*[-–]\s*\d{1,2}(?![\d/,]|\.\d)")
+
+
 def _number_fit(question: Question, sentence: str) -> float:
+    if _ASKS_SCORE.search(question.folded):
+        asked = {re.sub(r"\s", "", s) for s in _SCORE.findall(question.text)}
+        if any(re.sub(r"\s", "", s) not in asked for s in _SCORE.findall(sentence)):
+            return 1.0
     lowered, folded = _count_tokens(sentence)
     question_numbers = set(re.findall(r"\d+", question.folded))
     best = 0.0

@@ -116,6 +116,19 @@ def test_the_place_of_an_office_is_not_a_person_beside_it(question):
     assert type_fit(parsed, "Đại tá Trần Văn Chính, Giám đốc Công an tỉnh Bình Dương chỉ đạo các đơn vị.") == 1.0
 
 
+@pytest.mark.parametrize("question, sentence, fit", [
+    ("U20 Việt Nam thua U20 Pháp với tỉ số bao nhiêu?", "U20 Việt Nam thua U20 Pháp 0-4 ở bảng E.", 1.0),
+    ("u20 new zealand thang u20 honduras voi ty so bao nhieu", "New Zealand thắng Honduras 3 - 1.", 1.0),
+    ("U20 Việt Nam thua U20 Pháp với tỉ số bao nhiêu?", "U20 Việt Nam thua U20 Pháp hôm 25/5.", 0.0),  # a date
+    ("Brazil thắng Australia 4-0 với tỉ số bao nhiêu?", "Brazil thắng Australia 4-0.", 0.0),  # the question's own
+])
+def test_a_score_answers_how_many_goals(question, sentence, fit):
+    # Read as a count, "0-4" is a day and a month.
+    from index.answering import type_fit
+
+    assert type_fit(analyse(question, default_glossary(), default_gazetteer()), sentence) == fit
+
+
 def test_an_office_in_the_list_after_a_name_is_that_persons():
     from index.answering import type_fit
 
