@@ -98,16 +98,12 @@ class Gazetteer:
 
 
     def asked_provinces(self, question: str) -> list[str]:
-        """The provinces a question is about: those it names (in_question), and those holding a district or
-        city it names after its administrative word ("TP Đà Lạt", "huyện Thạch Hà"). A district name several
-        provinces share brings all of them."""
+        """The provinces a question is about: those it names (in_question), and the province of a district or
+        city it names after its administrative word ("TP Đà Lạt", "huyện Thạch Hà"; the lists leave out the
+        names several provinces share)."""
         found = self.in_question(question)
-        for place in self.places(question):
-            if place.district is None:
-                continue
-            key = _key(place.district)
-            found.extend(p.name for p in self.provinces
-                         if p.name not in found and any(_key(d) == key for d in p.districts))
+        found.extend(dict.fromkeys(p.province for p in self.places(question)
+                                   if p.district is not None and p.province not in found))
         return found
 
     def resolve(self, name: str) -> tuple[str, tuple[str, ...]] | None:
