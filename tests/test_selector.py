@@ -249,6 +249,8 @@ def test_a_month_asked_after_the_article_was_stored_is_refused_and_says_so(tmp_p
     assert in_time.note != refused.note
     planned = engine.answer("Tháng 7/2017 tỉnh Đồng Nai khởi công cầu nào?")  # the sentence names the month
     assert planned.note != refused.note
+    as_of = engine.answer("Tính đến tháng 6/2017, giá heo hơi tại Đồng Nai là bao nhiêu đồng một kg?")
+    assert not as_of.found and as_of.note == refused.note and "tháng 6/2017" in as_of.answer
 
 
 def _engine_over(root, articles: dict[str, str], embedding, engine_class: type[Engine] = Engine) -> Engine:
