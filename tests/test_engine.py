@@ -41,7 +41,7 @@ def test_citation_carries_article_metadata(seed_engine):
     "<script>alert('x')</script>",
 ])
 def test_refuses_what_the_corpus_does_not_say(default_engine, question):
-    # At the product's risk (5 %). At 10 % the fitted curve's threshold is low (0.04 in the fit of 2026-11-29:
+    # At the product's risk (5 %). At 10 % the fitted curve's threshold is low (under 0.1 in the fits of 2026-11-29:
     # at that risk nearly every question is answered), and the plumbing tests' engine answers near-misses a
     # product user would see refused.
     answer = default_engine.answer(question)
