@@ -51,7 +51,7 @@ from index.quoting import JOIN_FEATURES, Sentences, fits_together, join_rows, pa
 from index.evaluation import facts_present, load_gold, sentences_answering, without_diacritics  # noqa: E402
 from index.features import SENTENCE_COLUMNS, SENTENCE_FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, NEVER, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
-                            joined_options, joined_type_gain, novelty_of)
+                            joined_options, joined_type_gain, likeliest, novelty_of)
 from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
 from index.text import has_diacritics  # noqa: E402
 
@@ -125,12 +125,13 @@ def harvest(name: str, gold: Path, data_dir: Path) -> list[Asked]:
     for item in items:
         text = engine.clean_question(item.question)
         allowed = engine._allowed_articles(text, retriever)
+        sources = engine.excluded_articles(item.source_docs)
         modes = [("with", text, frozenset())]
         if item.answerable:
-            modes.append(("without", text, engine.excluded_articles(item.source_docs)))
+            modes.append(("without", text, sources))
         # The story is there, not the detail asked: the sentences of its source articles that hold a fact group
         # left out (a near-miss of another kind than a missing article).
-        answer_rows = sentences_answering(item, engine.excluded_articles(item.source_docs), retriever.passages)
+        answer_rows = sentences_answering(item, sources, retriever.passages)
         if answer_rows:
             modes.append(("without_answer", text, frozenset()))
         if has_diacritics(text):
@@ -326,7 +327,7 @@ def _questions(asked: list[Asked], sentence_models: dict[str, LinearModel],
             continue
         probabilities = sentence_models[a.group].probability(a.features[:, SENTENCE_COLUMNS])
         rows, correct, joined = [], [], []
-        ranked = [int(i) for i in np.argsort(-probabilities, kind="stable")[:max(CHOOSE_GRID)]]
+        ranked = likeliest(probabilities, max(CHOOSE_GRID))
         for best in ranked:
             # A right fact quoted from another article still counts as right.
             holds, was_joined, need, gain, partner = quote_holds(a, probabilities, best, joiners[a.group])

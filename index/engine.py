@@ -232,6 +232,7 @@ class Engine:
         @lru_cache(maxsize=None)
         def agreement_of(index: int) -> np.ndarray:
             return agreement_with(parsed, candidates, index)
+
         @lru_cache(maxsize=None)
         def conflict_of(index: int) -> str | None:
             return self.period_conflict(period, candidates[index], retriever)

@@ -96,7 +96,6 @@ class Gazetteer:
                     found.extend(p for p in (province, *merged) if p not in found)
         return found
 
-
     def asked_provinces(self, question: str) -> list[str]:
         """The provinces a question is about: those it names (in_question), and the province of a district or
         city it names after its administrative word ("TP Đà Lạt", "huyện Thạch Hà"; the lists leave out the

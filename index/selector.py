@@ -218,7 +218,7 @@ class Selector:
         if not len(features):
             return Selection(None, np.zeros(0), 0.0)
         probabilities = self.sentence.probability(features[:, SENTENCE_COLUMNS])
-        ranked = [int(i) for i in np.argsort(-probabilities, kind="stable")[:self.choose_among]]
+        ranked = likeliest(probabilities, self.choose_among)
 
         def sure(index: int) -> float:
             if len(ranked) > 1 and refused(index):
@@ -271,6 +271,12 @@ class Selector:
         """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""
         allowed = [t for t, r, _ in self.curve if r <= risk]
         return min(allowed) if allowed else NEVER  # no threshold reaches that risk: refuse everything
+
+
+def likeliest(probabilities: np.ndarray, count: int) -> list[int]:
+    """The `count` candidates the sentence model rates likeliest, likeliest first (the earlier on a tie): those
+    Selector.select chooses the quote among, and bench/fit_selector.py with it."""
+    return [int(i) for i in np.argsort(-probabilities, kind="stable")[:count]]
 
 
 def load_selector(path: Path = SELECTOR_PATH) -> Selector:
