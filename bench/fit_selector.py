@@ -61,6 +61,17 @@ FOLDS = 5
 # to order answers from surest to least sure, and log-loss preferred a stronger one (C 0.1) that ordered them
 # worse, fit of 2026-11-29: area 0.0527 against 0.0507 at C 1 to 10).
 C_GRID = (0.01, 0.1, 1.0, 10.0)
+# Why the models are logistic regressions (LightGBM, fits of 2026-11-30 on the same harvest):
+# - the sentence model as a LambdaRank ranker (400 trees of 7 leaves), its scores turned into probabilities by
+#   a logistic fit on inner out-of-fold scores: the best sentence held the answer more often out of fold
+#   (Wikipedia 0.79 against 0.775, news 0.69 against 0.63, over two deals), but the quote's confidence read
+#   worse from its scores: pooled area 0.0361 against 0.0333, cross-validated fact accuracy on news 0.546
+#   against 0.717 and on Wikipedia 0.681 against 0.734;
+# - the confidence model as gradient-boosted trees (300 trees of 7 leaves, a leaf holding at least 40
+#   askings), tried beside each C: at the cuts the fit keeps, pooled area 0.0344 against 0.0333. With a partner
+#   at 0.1 and the likeliest candidate's quote, 0.0314; but then (its final model learnt from the five deals'
+#   rows at that leaf size) on the held-out sets it answered more near-misses
+#   (news_extra2 1 of 7 refused against 3, news_more 4 of 10 against 5, seed_unseen 6 of 8 against 7).
 ASKINGS_KEY = "askings_cross_validated"
 # Sentence probabilities the partner sentence may join the quote at (Joiner.partner_at), besides never; tried
 # at the join cuts chosen without it.
