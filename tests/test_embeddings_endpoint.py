@@ -57,7 +57,8 @@ def test_a_failing_endpoint_stops_indexing_with_one_line_and_the_index_keeps_ans
         for name, value in {"HOIDAP_EMBEDDING_BACKEND": "openai", "HOIDAP_EMBEDDING_BASE_URL": own.base_url,
                             "HOIDAP_EMBEDDING_MODEL": "multilingual-e5-small", "HOIDAP_EMBEDDING_MAX_RETRIES": "0",
                             "HOIDAP_EMBEDDING_QUERY_PREFIX": "query: ", "HOIDAP_EMBEDDING_PASSAGE_PREFIX": "passage: ",
-                            "HOIDAP_EMBEDDING_TIMEOUT_SECONDS": str(ENDPOINT_TIMEOUT_SECONDS), "HOIDAP_CORPUS_DIR": str(corpus),
+                            "HOIDAP_EMBEDDING_TIMEOUT_SECONDS": str(ENDPOINT_TIMEOUT_SECONDS),
+                            "HOIDAP_CORPUS_DIR": str(corpus),
                             "HOIDAP_DATA_DIR": str(settings.data_dir), "HOIDAP_ANSWER_RISK": "0.1"}.items():
             monkeypatch.setenv(name, value)
         shutil.copy(CORPUS / "001_891a798d6ddd07e4.txt", corpus)  # new work for the indexer
