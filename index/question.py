@@ -47,7 +47,7 @@ class Question:
 
     content: tuple[str, ...]  # folded content syllables, in order
     concepts: tuple[str, ...]
-    names: tuple[str, ...]  # folded person names and unknown acronyms the question mentions
+    names: tuple[str, ...]  # folded person names, unknown acronyms and document numbers the question mentions
     # The noun the asked word qualifies: "khu công nghiệp nào" -> ('khu', 'cong', 'nghiep'), "chất gì" -> ('chat',)
     slot: tuple[str, ...] = ()
     # Folded syllables of the clause that asks, when the question has several: a news question sets the
@@ -233,6 +233,18 @@ def _proper_noun_runs(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+# A document's number and sign: "Kế hoạch số 111-KH/TU", "Quyết định 1938/QĐ-BCT", "Nghị định 100/2019/NĐ-CP".
+# Digits, then a sign of capital letters after "-" or "/", more parts after it. A date ("30/6/2016"), a score
+# ("1-4") or a plate ("29A-494.63") has no sign after its first digits.
+_DOCUMENT_NUMBER = re.compile(r"(?<![\w/-])\d+(?:/\d{4})?[-/][A-ZĐ]{1,8}(?:[-/][A-ZĐ0-9]{1,8})*(?![\w/-])")
+
+
+def document_numbers(text: str) -> list[str]:
+    """Folded numbers of the documents a text cites ("111 kh tu"): an identifier, which an article that
+    answers repeats as it is, the way it repeats a name."""
+    return [" ".join(folded_words(m.group())) for m in _DOCUMENT_NUMBER.finditer(text)]
+
+
 def single_names(text: str) -> list[str]:
     """Folded capitalised words standing alone inside a sentence ("Newton", "Edison"): foreign names of one
     word. Not a sentence's first word, an acronym, an office or institution word, nor part of a longer run."""
@@ -335,6 +347,7 @@ def analyse(text: str, glossary: Glossary, gazetteer: Gazetteer) -> Question:
     names = [" ".join(folded_words(n)) for n in person_names(text) if not gazetteer.in_question(n)]
     names += [" ".join(folded_words(a)) for a in _acronyms(text, glossary, gazetteer)]
     names += proper_noun_runs(text)
+    names += document_numbers(text)
     return Question(
         text=text,
         folded=folded,

@@ -3,7 +3,7 @@ import pytest
 
 from index.gazetteer import default_gazetteer
 from index.glossary import default_glossary, parse_glossary
-from index.question import analyse, person_names, proper_noun_runs
+from index.question import analyse, document_numbers, person_names, proper_noun_runs
 
 
 def test_glossary_matches_both_ways():
@@ -224,3 +224,19 @@ def test_a_province_written_as_an_acronym_is_not_a_name_the_article_must_repeat(
     assert "hcm" not in parsed.names
     parsed = analyse("PVEP khai thác dầu ở mỏ nào?", default_glossary(), default_gazetteer())
     assert "pvep" in parsed.names
+
+
+@pytest.mark.parametrize("text, numbers", [
+    ("Kế hoạch số 111-KH/TU của Ban Thường vụ Tỉnh ủy", ["111 kh tu"]),
+    ("Quyết định số 1938/QĐ-BCT và Nghị định 100/2019/NĐ-CP", ["1938 qd bct", "100 2019 nd cp"]),
+    # Dates, scores, plates and names with a number are not documents.
+    ("ngày 30/6/2016, tỉ số 1-4, xe 29A-494.63, dịch Covid-19", []),
+])
+def test_document_numbers(text, numbers):
+    assert document_numbers(text) == numbers
+
+
+def test_a_document_number_is_a_name_the_answering_article_must_repeat():
+    # "Kế hoạch số 36/KH-UBND" does not answer when "Kế hoạch số 111-KH/TU" was issued: the number names the plan.
+    parsed = analyse("Kế hoạch số 111-KH/TU được ban hành ngày nào?", default_glossary(), default_gazetteer())
+    assert "111 kh tu" in parsed.names
