@@ -128,6 +128,12 @@ def coverage(terms: dict[str, float], tokens: set[str] | frozenset[str]) -> floa
 WINDOW = 12
 
 
+@lru_cache(maxsize=50_000)
+def _pairs(syllables: tuple[str, ...]) -> tuple[str, ...]:
+    """Each syllable's pair with the next ("" for the last): computed once per sentence, not per question."""
+    return tuple(f"{a}_{b}" for a, b in zip(syllables, syllables[1:])) + ("",)
+
+
 def window_coverage(terms: dict[str, float], syllables: tuple[str, ...], tokens: set[str] | frozenset[str]) -> float:
     """Coverage by the sentence's best run of WINDOW syllables: the answer holds the question's words together,
     in one clause, where a long sentence on the topic scatters them. Terms that are not syllables or pairs of
@@ -136,17 +142,30 @@ def window_coverage(terms: dict[str, float], syllables: tuple[str, ...], tokens:
     if not total:
         return 0.0
     anywhere = sum(w for t, w in terms.items() if t in tokens and "_" not in t and t not in syllables)
-    at = [[t for t in (syllables[i], f"{syllables[i]}_{syllables[i + 1]}" if i + 1 < len(syllables) else "")
-           if t in terms] for i in range(len(syllables))]
-    held: dict[str, int] = {}  # the terms of the run ending at i, with how often the run holds each
+    # Where the question's terms stand: (position, term) in reading order. Only runs that end on one of them
+    # can be the best, so the run slides from one to the next (a question's features read forty sentences).
+    at = [(i, t) for i, pair in enumerate(zip(syllables, _pairs(syllables))) for t in pair if t in terms]
+    held: dict[str, int] = {}  # the terms of the run ending at position i, with how often the run holds each
     weight = best = 0.0
-    for i, entering in enumerate(at):
-        for term in entering:
-            held[term] = held.get(term, 0) + 1
-            weight += terms[term] if held[term] == 1 else 0.0
-        for term in at[i - WINDOW] if i >= WINDOW else ():
+    left = 0  # the first of `at` still in the run
+
+    def leave(before: int) -> None:
+        nonlocal left, weight
+        while left < len(at) and at[left][0] < before:
+            term = at[left][1]
             held[term] -= 1
             weight -= terms[term] if not held[term] else 0.0
+            left += 1
+    k = 0
+    while k < len(at):
+        i = at[k][0]
+        leave(i - WINDOW)  # the terms the run left before reaching i, in the order they left it
+        while k < len(at) and at[k][0] == i:
+            term = at[k][1]
+            held[term] = held.get(term, 0) + 1
+            weight += terms[term] if held[term] == 1 else 0.0
+            k += 1
+        leave(i - WINDOW + 1)  # the term at i - WINDOW leaves as i enters
         best = max(best, weight)
     return (best + anywhere) / total
 
