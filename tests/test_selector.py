@@ -10,8 +10,8 @@ import pytest
 from index import Engine, load_settings
 from index.answering import MAX_ANSWER_CHARS
 from index.evaluation import GoldItem, load_gold, run_eval, sentences_answering, summarize
-from index.features import (FEATURES, SENTENCE_FEATURES, agreement_with, answer_context, asking_context, coverage,
-                            window_coverage)
+from index.features import (FEATURES, SENTENCE_FEATURES, WINDOW, agreement_with, answer_context, asking_context,
+                            coverage, window_coverage)
 from index.text import bigrams
 from index.gazetteer import default_gazetteer
 from index.glossary import default_glossary
@@ -147,6 +147,26 @@ def test_window_coverage_reads_the_question_words_held_together():
     # a concept of the glossary counts wherever the sentence holds it
     assert window_coverage(terms, together, frozenset(together) | {"§antt"}) == pytest.approx(1.0)
     assert window_coverage({}, together, frozenset(together)) == 0.0
+
+
+def test_window_coverage_is_the_best_of_every_run_of_window_syllables():
+    """The run slides from one question term to the next; read every run of WINDOW syllables instead, the best
+    holds as much: random sentences over a small vocabulary, so that terms repeat and runs overlap."""
+    rng = np.random.default_rng(7)
+    vocabulary = [f"s{i}" for i in range(12)]
+    for _ in range(300):
+        syllables = tuple(rng.choice(vocabulary, size=int(rng.integers(0, 50))))
+        pairs = [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]
+        chosen = rng.choice(vocabulary + pairs[:8], size=int(rng.integers(1, 7)))
+        terms = {str(t): float(rng.choice([0.4, 1.0, 2.5])) for t in chosen}
+        tokens = frozenset(syllables) | frozenset(pairs)
+
+        def held(run: range) -> float:
+            inside = {syllables[i] for i in run} | {pairs[i] for i in run if i < len(pairs)}
+            return sum(w for t, w in terms.items() if t in inside)
+        runs = [range(max(0, end - WINDOW + 1), end + 1) for end in range(len(syllables))]
+        best = max((held(run) for run in runs), default=0.0)
+        assert window_coverage(terms, syllables, tokens) == pytest.approx(best / sum(terms.values()))
 
 
 def test_risk_coverage_curve_and_its_area():
