@@ -222,7 +222,7 @@ class Engine:
         tokens = keyword_tokens(text, self.glossary)
         candidates = retriever.retrieve(text, tokens, self.settings.retrieval_top_k, allowed, excluded, excluded_rows)
         terms = question_terms(parsed, retriever.keywords)
-        features = candidate_features(parsed, terms, candidates, retriever, period)
+        features = candidate_features(parsed, terms, candidates, retriever, period, excluded_rows)
         candidate_of = {c.row: i for i, c in enumerate(candidates)}
 
         @lru_cache(maxsize=None)

@@ -197,8 +197,10 @@ def agreement_with(question: Question, candidates: list[Candidate], index: int) 
 
 
 def candidate_features(question: Question, terms: dict[str, float], candidates: list[Candidate],
-                       retriever: HybridRetriever, period: Period) -> np.ndarray:
-    """One row per candidate, columns in FEATURES order."""
+                       retriever: HybridRetriever, period: Period,
+                       excluded_rows: frozenset[int] = frozenset()) -> np.ndarray:
+    """One row per candidate, columns in FEATURES order. `excluded_rows`: sentences read as never written
+    (evaluation's answer-deletion mode), in the contexts and articles of the others too."""
     if not candidates:
         return np.zeros((0, len(FEATURES)))
     question_numbers = set(_DIGITS.findall(question.text))
@@ -214,7 +216,7 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         article_counts[c.passage.article_id] = article_counts.get(c.passage.article_id, 0) + 1
     # How much of the question the whole article holds: a news question names its story in many words,
     # spread over the lead and the sentence that answers.
-    article_coverage = {a: coverage(terms, retriever.article_tokens(a)) for a in article_counts}
+    article_coverage = {a: coverage(terms, retriever.article_tokens(a, excluded_rows)) for a in article_counts}
     best_rank_of_article: dict[str, int] = {}
     for c in candidates:
         best_rank_of_article.setdefault(c.passage.article_id, c.fused_rank)
@@ -222,13 +224,14 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
     for c in candidates:
         passage = c.passage
         sentence_tokens = retriever.sentence_tokens(c.row)
-        context_tokens = sentence_tokens | retriever.context_tokens(c.row)
+        context_tokens = sentence_tokens | retriever.context_tokens(c.row, excluded_rows)
         facts = _sentence_facts(passage.text)
         sentence_syllables, numbers, years = facts.syllables, facts.numbers, facts.years
         fit = type_fit(question, passage.text)
         names_here = [all(part in sentence_tokens for part in name) for name in question_names]
-        names_article = [all(f"{a}_{b}" in retriever.article_tokens(passage.article_id) for a, b in zip(n, n[1:]))
-                         if len(n) > 1 else n[0] in retriever.article_tokens(passage.article_id)
+        article_tokens = retriever.article_tokens(passage.article_id, excluded_rows)
+        names_article = [all(f"{a}_{b}" in article_tokens for a, b in zip(n, n[1:])) if len(n) > 1
+                         else n[0] in article_tokens
                          for n in question_names]
         of_article = article_years(passage.title, passage.date)
         asks_year = bool(period.named)

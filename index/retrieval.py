@@ -119,23 +119,31 @@ class HybridRetriever:
         return ExactDense(snapshot.vectors, self.passages.hidden, layer)
 
     def _tokens_of_article(self, article_id: str) -> frozenset[str]:
-        tokens: set[str] = set()
-        for p in self.passages.of_rows(self.passages.article_rows(article_id)):
-            folded = folded_words(f"{p.title} {p.text}")
-            tokens.update(folded + bigrams(folded))
-        return frozenset(tokens)
+        return _tokens_of(self.passages.of_rows(self.passages.article_rows(article_id)))
 
     def sentence_tokens(self, index: int) -> frozenset[str]:
         """Folded syllables, pairs and concepts of passage `index`'s sentence."""
         return self._sentence_tokens[index]
 
-    def context_tokens(self, index: int) -> frozenset[str]:
-        """The same of its context: neighbours, article title and date."""
-        return self._context_tokens[index]
+    def context_tokens(self, index: int, excluded_rows: frozenset[int] = frozenset()) -> frozenset[str]:
+        """The same of its context: neighbours, article title and date. `excluded_rows`: sentences read as never
+        written (evaluation's answer-deletion mode): their text is taken out of the neighbours, or the answer
+        left out would still be read beside the sentence before and after it."""
+        passage = self.passages[index]
+        gone = _rows_of(self.passages.article_rows(passage.article_id), excluded_rows)
+        if not gone:
+            return self._context_tokens[index]
+        window = passage.window
+        for row in gone:
+            window = window.replace(self.passages[row].text, " ")
+        return frozenset(keyword_tokens(context_text(replace(passage, window=window)), self._glossary))
 
-    def article_tokens(self, article_id: str) -> frozenset[str]:
-        """Folded syllables and pairs of a whole article (title and sentences)."""
-        return self._article_tokens[article_id]
+    def article_tokens(self, article_id: str, excluded_rows: frozenset[int] = frozenset()) -> frozenset[str]:
+        """Folded syllables and pairs of a whole article (title and sentences), without `excluded_rows`."""
+        rows = self.passages.article_rows(article_id)
+        if not _rows_of(rows, excluded_rows):
+            return self._article_tokens[article_id]
+        return _tokens_of(p for row, p in zip(rows, self.passages.of_rows(rows)) if row not in excluded_rows)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -189,16 +197,23 @@ class HybridRetriever:
                     dense_by_index[i] = float(sum(a * b for a, b in zip(vector, query_embedding)))
         return [Candidate(replace(self.passages[i], score=fused[i]), i, fused[i], dense_by_index.get(i, 0.0),
                           fused_rank, dense_rank.get(i, MISSING_RANK), keyword_rank.get(i, MISSING_RANK),
-                          *self._dense_context(i, scores))
+                          *self._dense_context(i, scores, excluded_rows))
                 for fused_rank, i in enumerate(ranked)]
 
-    def _dense_context(self, row: int, scores: np.ndarray | None) -> tuple[float | None, float | None]:
-        """(the better neighbour's similarity, the article's best) from exact search's scores of every row."""
+    def _dense_context(self, row: int, scores: np.ndarray | None,
+                       excluded_rows: frozenset[int] = frozenset()) -> tuple[float | None, float | None]:
+        """(the better neighbour's similarity, the article's best) from exact search's scores of every row; an
+        excluded row is read as never written: the sentence beyond it is the neighbour."""
         if scores is None:
             return None, None
         article = self.passages.article_rows(self.passages[row].article_id)
-        beside = [float(scores[r]) for r in (row - 1, row + 1) if r in article]
-        return max(beside, default=0.0), float(scores[article.start:article.stop].max())
+        if not _rows_of(article, excluded_rows):
+            beside = [float(scores[r]) for r in (row - 1, row + 1) if r in article]
+            return max(beside, default=0.0), float(scores[article.start:article.stop].max())
+        kept = [r for r in article if r not in excluded_rows]
+        at = kept.index(row)
+        beside = [float(scores[kept[j]]) for j in (at - 1, at + 1) if 0 <= j < len(kept)]
+        return max(beside, default=0.0), float(scores[kept].max())
 
     def _dense_hits(self, query_embedding: list[float] | None, pool: int, allowed_articles: set[str] | None,
                     searchable: np.ndarray | None) -> list[tuple[int, float]]:
@@ -238,3 +253,17 @@ class HybridRetriever:
     def articles_mentioning(self, provinces: list[str]) -> set[str]:
         wanted = set(provinces)
         return {article for article, named in self._article_provinces.items() if wanted & named}
+
+
+def _rows_of(article: range, excluded_rows: frozenset[int]) -> list[int]:
+    """The excluded rows that are sentences of this article."""
+    return [row for row in excluded_rows if row in article] if excluded_rows else []
+
+
+def _tokens_of(passages) -> frozenset[str]:
+    """Folded syllables and pairs of these passages' titles and sentences."""
+    tokens: set[str] = set()
+    for p in passages:
+        folded = folded_words(f"{p.title} {p.text}")
+        tokens.update(folded + bigrams(folded))
+    return frozenset(tokens)

@@ -377,6 +377,12 @@ def test_a_question_asked_without_its_answer_sentences_keeps_the_story_but_not_t
     assert any(c.passage.article_id.startswith("bau_bang_2022") for c in seen.candidates)  # the story is still there
     for index in range(len(seen.candidates)):  # nor does the answer join a quote as a neighbour
         assert all("120 camera" not in n.passage.text for n in seen.neighbours(index))
+    # Nor is it read in the context of the sentence after it, nor in its article: the features see the article
+    # as if the answer had never been written.
+    after = next(c for c in seen.candidates if c.passage.text.startswith("Mô hình do Công an"))
+    assert "120" in retriever.context_tokens(after.row) and "120" in retriever.article_tokens(after.passage.article_id)
+    assert "120" not in retriever.context_tokens(after.row, rows)
+    assert "120" not in retriever.article_tokens(after.passage.article_id, rows)
 
 
 def test_hien_nay_takes_the_newest_article_and_says_its_date(dated_engine):
