@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 from dataclasses import dataclass, replace
 
@@ -260,7 +261,7 @@ def _rows_of(article: range, excluded_rows: frozenset[int]) -> list[int]:
     return [row for row in excluded_rows if row in article] if excluded_rows else []
 
 
-def _tokens_of(passages) -> frozenset[str]:
+def _tokens_of(passages: Iterable[Passage]) -> frozenset[str]:
     """Folded syllables and pairs of these passages' titles and sentences."""
     tokens: set[str] = set()
     for p in passages:
