@@ -130,6 +130,8 @@ class HybridRetriever:
         """The same of its context: neighbours, article title and date. `excluded_rows`: sentences read as never
         written (evaluation's answer-deletion mode): their text is taken out of the neighbours, or the answer
         left out would still be read beside the sentence before and after it."""
+        if not excluded_rows:  # every question but the evaluation's: no passage to read for it
+            return self._context_tokens[index]
         passage = self.passages[index]
         gone = _rows_of(self.passages.article_rows(passage.article_id), excluded_rows)
         if not gone:
