@@ -50,13 +50,18 @@ class _SentenceFacts:
     proper_runs: tuple[str, ...]
     written: tuple[str, ...]  # its words as written, and the same words folded (answer_context)
     written_folded: tuple[str, ...]
+    # Where answer_context's things stand among the written words: figures, and capitalised words after the first
+    figures: tuple[int, ...]
+    capitalised: tuple[int, ...]
 
 
 @lru_cache(maxsize=50_000)
 def _sentence_facts(text: str) -> _SentenceFacts:
     written = tuple(words(text))
     return _SentenceFacts(tuple(folded_words(text)), frozenset(_DIGITS.findall(text)), years_in(text),
-                          tuple(proper_noun_runs(text)), written, tuple(fold_diacritics(w).lower() for w in written))
+                          tuple(proper_noun_runs(text)), written, tuple(fold_diacritics(w).lower() for w in written),
+                          tuple(i for i, t in enumerate(written) if t[:1].isdigit()),
+                          tuple(i for i, t in enumerate(written) if i and t[:1].isupper()))
 
 
 @lru_cache(maxsize=4096)
@@ -105,15 +110,20 @@ def answer_context(asking: dict[str, float], sentence: str, kind: str, asked: se
     if not asking:
         return 0.0
     facts = _sentence_facts(sentence)
-    tokens, folded = facts.written, facts.written_folded
+    folded = facts.written_folded
     if kind in ("number", "date"):
-        things = [i for i, t in enumerate(tokens) if t[:1].isdigit()]
+        things = facts.figures
     else:
-        things = [i for i, t in enumerate(tokens) if i and t[:1].isupper() and folded[i] not in asked]
+        things = tuple(i for i in facts.capitalised if folded[i] not in asked)
+    # Where the asking words stand: a sentence holds few of them, so each thing looks them up instead of
+    # reading the words around it (a question's features read forty sentences).
+    at = [(j, t) for j, t in enumerate(folded) if t in asking]
+    if not things or not at:
+        return 0.0
     total = sum(asking.values())
     best = 0.0
     for i in things:
-        near = set(folded[max(0, i - ASKING_REACH):i]) | set(folded[i + 1:i + 1 + ASKING_REACH])
+        near = {t for j, t in at if j != i and abs(j - i) <= ASKING_REACH}
         best = max(best, sum(w for t, w in asking.items() if t in near) / total)
     return best
 

@@ -10,8 +10,8 @@ import pytest
 from index import Engine, load_settings
 from index.answering import MAX_ANSWER_CHARS
 from index.evaluation import GoldItem, load_gold, run_eval, sentences_answering, summarize
-from index.features import (FEATURES, SENTENCE_FEATURES, WINDOW, agreement_with, answer_context, asking_context,
-                            coverage, window_coverage)
+from index.features import (ASKING_REACH, FEATURES, SENTENCE_FEATURES, WINDOW, agreement_with, answer_context,
+                            asking_context, coverage, window_coverage)
 from index.text import bigrams
 from index.gazetteer import default_gazetteer
 from index.glossary import default_glossary
@@ -167,6 +167,29 @@ def test_window_coverage_is_the_best_of_every_run_of_window_syllables():
         runs = [range(max(0, end - WINDOW + 1), end + 1) for end in range(len(syllables))]
         best = max((held(run) for run in runs), default=0.0)
         assert window_coverage(terms, syllables, tokens) == pytest.approx(best / sum(terms.values()))
+
+
+def test_answer_context_is_the_best_share_of_asked_words_within_reach_of_each_thing():
+    """answer_context looks up where the asking words stand; read the words on each side of every thing instead,
+    the best share is the same: random sentences over a small vocabulary with figures and capitalised words, so
+    that words repeat and reaches overlap (fails with a reach one word too long or too short)."""
+    rng = np.random.default_rng(11)
+    vocabulary = ["ban", "cho", "vao", "nam", "Musk", "Paypal", "2002", "17", "Hai", "tien", "phat"]
+    for _ in range(400):
+        written = [str(w) for w in rng.choice(vocabulary, size=int(rng.integers(0, 30)))]
+        folded = [w.lower() for w in written]
+        asking = {w.lower(): float(rng.choice([0.5, 1.0, 3.0]))
+                  for w in rng.choice(vocabulary, size=int(rng.integers(1, 5)))}
+        asked = {w.lower() for w in rng.choice(vocabulary, size=2)}
+        for kind in ("date", "person"):
+            if kind == "date":
+                things = [i for i, w in enumerate(written) if w[:1].isdigit()]
+            else:
+                things = [i for i, w in enumerate(written) if i and w[:1].isupper() and folded[i] not in asked]
+            shares = [sum(w for t, w in asking.items()
+                          if t in folded[max(0, i - ASKING_REACH):i] + folded[i + 1:i + 1 + ASKING_REACH])
+                      / sum(asking.values()) for i in things]
+            assert answer_context(asking, " ".join(written), kind, asked) == max(shares, default=0.0)
 
 
 def test_risk_coverage_curve_and_its_area():
