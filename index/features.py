@@ -115,10 +115,12 @@ def answer_context(asking: dict[str, float], sentence: str, kind: str, asked: se
         things = facts.figures
     else:
         things = tuple(i for i in facts.capitalised if folded[i] not in asked)
+    if not things:
+        return 0.0
     # Where the asking words stand: a sentence holds few of them, so each thing looks them up instead of
     # reading the words around it (a question's features read forty sentences).
     at = [(j, t) for j, t in enumerate(folded) if t in asking]
-    if not things or not at:
+    if not at:
         return 0.0
     total = sum(asking.values())
     best = 0.0
@@ -226,7 +228,9 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         article_counts[c.passage.article_id] = article_counts.get(c.passage.article_id, 0) + 1
     # How much of the question the whole article holds: a news question names its story in many words,
     # spread over the lead and the sentence that answers.
-    article_coverage = {a: coverage(terms, retriever.article_tokens(a, excluded_rows)) for a in article_counts}
+    # Read once per article: without excluded rows a lookup, with them a fold of the article's sentences.
+    article_tokens = {a: retriever.article_tokens(a, excluded_rows) for a in article_counts}
+    article_coverage = {a: coverage(terms, tokens) for a, tokens in article_tokens.items()}
     best_rank_of_article: dict[str, int] = {}
     for c in candidates:
         best_rank_of_article.setdefault(c.passage.article_id, c.fused_rank)
@@ -239,9 +243,9 @@ def candidate_features(question: Question, terms: dict[str, float], candidates: 
         sentence_syllables, numbers, years = facts.syllables, facts.numbers, facts.years
         fit = type_fit(question, passage.text)
         names_here = [all(part in sentence_tokens for part in name) for name in question_names]
-        article_tokens = retriever.article_tokens(passage.article_id, excluded_rows)
-        names_article = [all(f"{a}_{b}" in article_tokens for a, b in zip(n, n[1:])) if len(n) > 1
-                         else n[0] in article_tokens
+        in_article = article_tokens[passage.article_id]
+        names_article = [all(f"{a}_{b}" in in_article for a, b in zip(n, n[1:])) if len(n) > 1
+                         else n[0] in in_article
                          for n in question_names]
         of_article = article_years(passage.title, passage.date)
         asks_year = bool(period.named)
