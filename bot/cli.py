@@ -153,13 +153,30 @@ def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, 
         print(f"{'kind':<15}" + "".join(f"{n:>23}" for n in names))
         for kind, values in metrics.items():
             print(f"{kind:<15}" + "".join(f"{'-' if values[n] is None else values[n]:>23}" for n in names))
+    overall = metrics.get("all", {})
+    if overall.get("fact_accuracy_interval") or overall.get("wrongly_answered_interval"):
+        print(_chance_line(overall))
     if without_source or without_answer:
         print(f"answered with the facts from another article (look at these by hand): "
               f"{metrics['all']['answered_right_elsewhere']}")
 
 
+def _chance_line(overall: dict) -> str:
+    """The 90 % intervals of the file's headline figures: a run that moves them less may differ by chance."""
+    parts = [f"{name.replace('_', ' ')} {overall[name]} ({low}–{high})"
+             for name in ("fact_accuracy", "wrongly_answered")
+             if overall.get(f"{name}_interval") for low, high in [overall[f"{name}_interval"]]]
+    return (f"90 % intervals over this file's questions: {', '.join(parts)}; "
+            "another run that moves a figure less than its interval may differ by chance")
+
+
 def _print_comparison(comparison, previous_path: str) -> None:
-    print(f"\nSince {previous_path}: {len(comparison.fixed)} fixed, {len(comparison.broken)} broken")
+    if comparison.p_value is None:
+        verdict = ""
+    else:
+        verdict = (f" (exact sign test: p = {comparison.p_value}, "
+                   f"{'unlikely to be chance' if comparison.p_value < 0.05 else 'could be chance'})")
+    print(f"\nSince {previous_path}: {len(comparison.fixed)} fixed, {len(comparison.broken)} broken{verdict}")
     for title, flips in (("FIXED", comparison.fixed), ("BROKEN", comparison.broken)):
         for flip in flips:
             print(f"{title} {flip.id} [{flip.kind}] {flip.question}\n  before: {flip.before or '(refused)'}"

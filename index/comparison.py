@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .evaluation import GoldFileError
+from .significance import flips_p_value
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class Comparison:
     broken: tuple[Flip, ...]  # right before, wrong now
     # kind -> metric -> (before, after): share of questions right, share answered wrongly
     deltas: dict[str, dict[str, tuple[float | None, float | None]]]
+    # the chance of a split of fixed and broken at least this uneven if the change made no difference
+    # (significance.flips_p_value); None when no question flipped
+    p_value: float | None = None
 
 
 def load_results(path: Path) -> dict[str, dict]:
@@ -69,4 +73,4 @@ def compare(previous: dict[str, dict], current: list[dict]) -> Comparison:
     new = _shares(shared)
     deltas = {kind: {metric: (old.get(kind, {}).get(metric), value) for metric, value in metrics.items()}
               for kind, metrics in new.items()}
-    return Comparison(tuple(fixed), tuple(broken), deltas)
+    return Comparison(tuple(fixed), tuple(broken), deltas, flips_p_value(len(fixed), len(broken)))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .answering import MAX_ANSWER_CHARS
 from .models import Answer
 from .selection_metrics import selective_summary
+from .significance import share_interval
 from .summary import Summary
 from .text import fold_diacritics
 
@@ -166,6 +167,9 @@ class Tally:
             "refusal_accuracy": ratio(self.refused_right, self.unanswerable),
             "false_refusal_rate": ratio(self.false_refusals, self.answerable),
             "wrongly_answered": ratio(self.wrongly_answered, n),
+            # How far chance alone could move the two figures above on a file this size (significance.py).
+            "fact_accuracy_interval": share_interval(self.facts_hit, self.answerable),
+            "wrongly_answered_interval": share_interval(self.wrongly_answered, n),
             # The risk HOIDAP_ANSWER_RISK sets, as it turned out on this file: wrong answers among those given.
             "wrong_among_answered": ratio(self.wrongly_answered, self.answered),
             "answered_right_elsewhere": self.right_elsewhere,

@@ -6,6 +6,7 @@ import pytest
 from bot.cli import main
 from index.evaluation import GoldFileError, load_gold, missing_facts, run_eval, summarize, without_diacritics
 from index.selector import load_selector
+from index.significance import flips_p_value, share_interval
 from index.text import has_diacritics
 from tests.conftest import CORPUS, DEV_GOLD, UNSEEN_GOLD
 
@@ -139,7 +140,10 @@ def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch,
     page = tmp_path / "report.html"
     assert main(["eval", str(DEV_GOLD), "--without-diacritics", "--out", str(out), "--json", "--html", str(page)]) == 0
     printed = capsys.readouterr().out
-    assert "typed without diacritics" in printed and json.loads(printed.strip().splitlines()[-1])["all"]["n"] == 22
+    overall = json.loads(printed.strip().splitlines()[-1])["all"]
+    assert "typed without diacritics" in printed and overall["n"] == 22
+    low, high = overall["fact_accuracy_interval"]  # 19 answerable questions: wide, whatever the run
+    assert low <= overall["fact_accuracy"] <= high and high - low > 0.1
     assert f"{DEV_GOLD.name} — typed without diacritics" in page.read_text(encoding="utf-8")  # the report says so
     asked = [json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(asked) == 22 and not any(has_diacritics(q) for q in asked)  # each row says how it was asked
@@ -150,6 +154,7 @@ def test_compare_lists_exactly_the_questions_that_flipped(tmp_path, monkeypatch,
     monkeypatch.setenv("HOIDAP_DATA_DIR", str(seed_engine.settings.data_dir))
     now = tmp_path / "now.jsonl"
     assert main(["eval", str(DEV_GOLD), "--out", str(now)]) == 0
+    assert "90 % intervals over this file's questions: fact accuracy" in capsys.readouterr().out
     rows = [json.loads(line) for line in now.read_text(encoding="utf-8").splitlines()]
     right = [r for r in rows if r["correct"]]
     assert len(right) >= 2
@@ -164,9 +169,19 @@ def test_compare_lists_exactly_the_questions_that_flipped(tmp_path, monkeypatch,
     capsys.readouterr()
     assert main(["eval", str(DEV_GOLD), "--compare", str(previous)]) == 0
     printed = capsys.readouterr().out
-    assert "2 fixed, 0 broken" in printed
+    assert "2 fixed, 0 broken (exact sign test: p = 0.5, could be chance)" in printed
     fixed = {line.split()[1] for line in printed.splitlines() if line.startswith("FIXED ")}
     assert fixed == {right[0]["id"], right[1]["id"]} and "một câu trả lời cũ sai" in printed
     previous.write_text("not json\n", encoding="utf-8")
     assert main(["eval", str(DEV_GOLD), "--compare", str(previous)]) == 2
     assert "line 1" in capsys.readouterr().err
+
+
+def test_intervals_and_the_sign_test_read_the_binomial():
+    low, high = share_interval(37, 48)  # news_dev's 37 right answers of 48
+    assert (low, high) == (0.658, 0.855) and low < 37 / 48 < high
+    assert share_interval(0, 0) is None and share_interval(0, 10)[0] == 0.0 and share_interval(10, 10)[1] == 1.0
+    assert flips_p_value(2, 0) == 0.5 and flips_p_value(0, 2) == 0.5  # two flips one way: a coin's odds
+    assert flips_p_value(5, 5) == 1.0 and flips_p_value(0, 0) is None
+    assert flips_p_value(10, 0) == 0.002  # ten fixed and none broken is no chance
+    assert flips_p_value(7, 1) == 0.0703  # seven against one is not yet below 0.05

@@ -80,6 +80,8 @@ def test_the_report_stands_alone_and_shows_every_failure(report):
     text = page.read_text(encoding="utf-8")
     for section in ("id=\"metrics\"", "id=\"charts\"", "id=\"comparison\"", "id=\"failures\""):
         assert section in text
+    # one question fixed and one broken: as likely as not by chance
+    assert 'id="sign-test">Kiểm định dấu chính xác: p = 1.0 (có thể chỉ là ngẫu nhiên)' in text
 
 
 def test_the_report_works_in_a_real_browser_offline(report):
