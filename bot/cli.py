@@ -163,9 +163,11 @@ def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, 
 
 def _chance_line(overall: dict) -> str:
     """The 90 % intervals of the file's headline figures: a run that moves them less may differ by chance."""
-    parts = [f"{name.replace('_', ' ')} {overall[name]} ({low}–{high})"
-             for name in ("fact_accuracy", "wrongly_answered")
-             if overall.get(f"{name}_interval") for low, high in [overall[f"{name}_interval"]]]
+    parts = []
+    for name in ("fact_accuracy", "wrongly_answered"):
+        if overall.get(f"{name}_interval"):
+            low, high = overall[f"{name}_interval"]
+            parts.append(f"{name.replace('_', ' ')} {overall[name]} ({low}–{high})")
     return (f"90 % intervals over this file's questions: {', '.join(parts)}; "
             "another run that moves a figure less than its interval may differ by chance")
 

@@ -1,6 +1,7 @@
 """The evaluators' HTML report, made by `hoidap eval --html` with the real engine on the seed corpus: parsed for
 what it holds, then opened in headless Chromium (Debian's package, installed by `make setup`) offline."""
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -80,6 +81,7 @@ def test_the_report_stands_alone_and_shows_every_failure(report):
     text = page.read_text(encoding="utf-8")
     for section in ("id=\"metrics\"", "id=\"charts\"", "id=\"comparison\"", "id=\"failures\""):
         assert section in text
+    assert re.search(r"<td>[01]\.\d*–[01]\.?\d*</td>", text)  # an interval shows as low–high, not a tuple
     # one question fixed and one broken: as likely as not by chance
     assert 'id="sign-test">Kiểm định dấu chính xác: p = 1.0 (có thể chỉ là ngẫu nhiên)' in text
 
