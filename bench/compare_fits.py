@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from index.selection_metrics import compare_areas  # noqa: E402
+from index.selection_metrics import compare_areas, threshold_spread  # noqa: E402
 
 
 def _askings(path: Path) -> dict[int, dict[tuple[str, str], dict]]:
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument("--risk", type=float, default=0.05, help="the risk whose thresholds are shown (default 0.05)")
     args = parser.parse_args(argv)
     before_deals, after_deals = _askings(args.before), _askings(args.after)
     deals = sorted(before_deals.keys() & after_deals.keys())  # the deals both fits were cross-validated under
@@ -68,7 +69,24 @@ def main(argv: list[str] | None = None) -> int:
                                                    for fit in (before_deals, after_deals)), args.resamples)
         print(f"{name:8} {result.before:8.4f} {result.after:8.4f} {result.after_better:13.0%} {result.after_worse:12.0%} "
               f"{result.low:+16.4f} to {result.high:+.4f}")
+    # The threshold each fit reads at the risk, pooled as the fit pools it, and how far the draw of the
+    # questions moves it: the fact accuracy at a fit's own threshold moves with it.
+    strata = [dataset for dataset, _ in keys]
+    counts = {s: strata.count(s) for s in set(strata)}
+    weights = [1.0 / counts[s] for s in strata]
+    print(f"\nThreshold at {args.risk:.0%} risk, and its 10th, 50th and 90th percentiles over "
+          f"{min(args.resamples, 300)} resamples of the questions:")
+    for label, fit in (("before", before_deals), ("after", after_deals)):
+        spread = threshold_spread(strata, weights, [([fit[d][k]["confidence"] for k in keys],
+                                                     [fit[d][k]["correct"] for k in keys]) for d in deals],
+                                  args.risk, min(args.resamples, 300))
+        print(f"{label:8} {_shown(spread.threshold)}   {_shown(spread.p10)} / {_shown(spread.p50)} / "
+              f"{_shown(spread.p90)}")
     return 0
+
+
+def _shown(threshold: float | None) -> str:
+    return "none" if threshold is None else f"{threshold:.3f}"
 
 
 if __name__ == "__main__":

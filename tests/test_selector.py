@@ -19,7 +19,7 @@ from index.models import Passage
 from index.question import analyse
 from index.retrieval import Candidate
 from index.periods import asked_period, predates, years_in, years_told
-from index.selection_metrics import aurc, compare_areas, coverage_at, risk_coverage
+from index.selection_metrics import aurc, compare_areas, coverage_at, risk_coverage, threshold_at, threshold_spread
 from index.quoting import (JOIN_FEATURES, PARTNER_SEPARATOR, Neighbour, fits_together, neighbours, nominal_length,
                            partner_joins, partner_of, quote)
 from index.selector import (CONFIDENCE_FEATURES, NEVER, SELECTOR_PATH, confidence_row, joined_options,
@@ -218,6 +218,25 @@ def test_a_paired_bootstrap_tells_a_better_ranking_from_a_tie():
     assert dealt.before == pytest.approx((better.before + alone.before) / 2)
     assert dealt.after == pytest.approx(better.after) and dealt.after_better == 1.0
 
+
+
+def test_threshold_spread_reads_the_fits_threshold_and_how_far_the_draw_of_questions_moves_it():
+    rng = np.random.default_rng(2)
+    confidence = rng.random(300)
+    correct = rng.random(300) < confidence  # surer answers are right more often, as a fitted model's are
+    strata, weights = ["news"] * 100 + ["xquad"] * 200, [1 / 100] * 100 + [1 / 200] * 200
+    other_deal = np.clip(confidence + rng.normal(0, 0.05, 300), 0, 1)
+    spread = threshold_spread(strata, weights, [(confidence, correct), (other_deal, correct)], 0.05, resamples=200)
+    # The fit's rule, on every deal's questions together
+    pooled = risk_coverage(np.concatenate([confidence, other_deal]), np.concatenate([correct, correct]),
+                           weights * 2)
+    assert spread.threshold == threshold_at(pooled, 0.05)
+    assert spread.p10 < spread.p50 < spread.p90 and spread.p10 < spread.threshold < spread.p90
+    always_right = threshold_spread(strata, weights, [(confidence, np.ones(300, bool))], 0.05, resamples=20)
+    # every answer right: the threshold answers all, and a draw's is the lowest confidence it holds
+    assert always_right.threshold == confidence.min() and always_right.p90 < 0.05
+    never_right = threshold_spread(strata, weights, [(confidence, np.zeros(300, bool))], 0.05, resamples=20)
+    assert never_right.threshold is None and never_right.p10 is None
 
 @pytest.mark.parametrize("question, years, recent", [
     ("Kết quả năm 2023 thế nào?", {2023}, False),
