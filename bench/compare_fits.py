@@ -62,9 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ["pooled", *dict.fromkeys(sets)]:
         chosen = [k for k in keys if name == "pooled" or k[0] == name]
         strata = [dataset for dataset, _ in chosen]
-        counts = {s: strata.count(s) for s in set(strata)}
-        weights = [1.0 / counts[s] for s in strata]  # each set weighs the same, as in the fit
-        result = compare_areas(strata, weights, *([([fit[d][k]["confidence"] for k in chosen],
+        result = compare_areas(strata, _set_weights(strata), *([([fit[d][k]["confidence"] for k in chosen],
                                                      [fit[d][k]["correct"] for k in chosen]) for d in deals]
                                                    for fit in (before_deals, after_deals)), args.resamples)
         print(f"{name:8} {result.before:8.4f} {result.after:8.4f} {result.after_better:13.0%} {result.after_worse:12.0%} "
@@ -72,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     # The threshold each fit reads at the risk, pooled as the fit pools it, and how far the draw of the
     # questions moves it: the fact accuracy at a fit's own threshold moves with it.
     strata = [dataset for dataset, _ in keys]
-    counts = {s: strata.count(s) for s in set(strata)}
-    weights = [1.0 / counts[s] for s in strata]
+    weights = _set_weights(strata)
     print(f"\nThreshold at {args.risk:.0%} risk, and its 10th, 50th and 90th percentiles over "
           f"{min(args.resamples, 300)} resamples of the questions:")
     for label, fit in (("before", before_deals), ("after", after_deals)):
@@ -83,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:8} {_shown(spread.threshold)}   {_shown(spread.p10)} / {_shown(spread.p50)} / "
               f"{_shown(spread.p90)}")
     return 0
+
+
+def _set_weights(strata: list[str]) -> list[float]:
+    """Each set weighs the same, as in the fit, whatever its number of questions."""
+    counts = {s: strata.count(s) for s in set(strata)}
+    return [1.0 / counts[s] for s in strata]
 
 
 def _shown(threshold: float | None) -> str:

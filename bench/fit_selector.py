@@ -52,7 +52,7 @@ from index.evaluation import facts_present, load_gold, sentences_answering, with
 from index.features import SENTENCE_COLUMNS, SENTENCE_FEATURES  # noqa: E402
 from index.selector import (CONFIDENCE_FEATURES, NEVER, SELECTOR_PATH, LinearModel, confidence_row,  # noqa: E402
                             joined_options, joined_type_gain, likeliest, novelty_of)
-from index.selection_metrics import aurc, risk_coverage, selective_metrics  # noqa: E402
+from index.selection_metrics import aurc, risk_coverage, selective_metrics, threshold_at  # noqa: E402
 from index.text import has_diacritics  # noqa: E402
 
 FOLDS = 5
@@ -478,7 +478,7 @@ def _operating(asked: list[Asked], dealt: list[_Deal], pooled: list[int], pooled
     confidence = _stacked([d.confidence[key][pooled] for d in dealt])
     correct = _stacked([d.correct[key][pooled] for d in dealt])
     curve = risk_coverage(confidence, correct, list(pooled_weights) * len(dealt))
-    cut = min([t for t, r, _ in curve if r <= risk], default=NEVER)
+    cut = threshold_at(curve, risk, NEVER)
     names = np.asarray([asked[i].dataset for i in pooled])
     near_miss = np.asarray([not asked[i].answerable for i in pooled])
     wrong = ((confidence >= cut) & ~correct).reshape(len(dealt), len(pooled)).mean(axis=0)
@@ -586,7 +586,7 @@ def fit(asked: list[Asked], risk: float, pool: str = "asked", samples: dict[str,
     joined_cv = [d.joined[key] for d in dealt]
     curve = risk_coverage(_stacked([c[pooled] for c in confidence_cv]), _stacked([c[pooled] for c in correct_cv]),
                           list(pooled_weights) * deals)
-    threshold = min([t for t, r, _ in curve if r <= risk], default=NEVER)
+    threshold = threshold_at(curve, risk, NEVER)
     every = [a for _ in range(deals) for a in asked]  # the askings once per deal: figures are means over deals
     report = {}
     for label, everyone, confidence, correct, joined in (

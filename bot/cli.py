@@ -177,7 +177,7 @@ def _print_comparison(comparison, previous_path: str) -> None:
         verdict = ""
     else:
         verdict = (f" (exact sign test: p = {comparison.p_value}, "
-                   f"{'unlikely to be chance' if comparison.p_value < 0.05 else 'could be chance'})")
+                   f"{'could be chance' if comparison.could_be_chance else 'unlikely to be chance'})")
     print(f"\nSince {previous_path}: {len(comparison.fixed)} fixed, {len(comparison.broken)} broken{verdict}")
     for title, flips in (("FIXED", comparison.fixed), ("BROKEN", comparison.broken)):
         for flip in flips:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .evaluation import GoldFileError
-from .significance import flips_p_value
+from .significance import SIGNIFICANT_BELOW, flips_p_value
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class Comparison:
     # the chance of a split of fixed and broken at least this uneven if the change made no difference
     # (significance.flips_p_value); None when no question flipped
     p_value: float | None = None
+
+    @property
+    def could_be_chance(self) -> bool:
+        return self.p_value is not None and self.p_value >= SIGNIFICANT_BELOW
 
 
 def load_results(path: Path) -> dict[str, dict]:

@@ -144,10 +144,12 @@ class ThresholdSpread:
     p90: float | None
 
 
-def threshold_at(curve: list[tuple[float, float, float]], risk: float) -> float | None:
-    """The lowest confidence at which the answers above it are wrong at most `risk` of the time (the fit's
-    rule, bench/fit_selector.py), None when none is."""
-    return min([t for t, r, _ in curve if r <= risk], default=None)
+def threshold_at(curve: list[tuple[float, float, float]], risk: float,
+                 otherwise: float | None = None) -> float | None:
+    """The lowest confidence at which the answers above it are wrong at most `risk` of the time: the rule the
+    fit (bench/fit_selector.py) and the engine (Selector.threshold) read the refusal threshold by; `otherwise`
+    when no confidence is that sure."""
+    return min([t for t, r, _ in curve if r <= risk], default=otherwise)
 
 
 def threshold_spread(strata: Sequence[str], weights: Sequence[float], rankings: Sequence[Ranking], risk: float,

@@ -27,6 +27,7 @@ import numpy as np
 from .features import FEATURES, KINDS, SENTENCE_COLUMNS, SENTENCE_FEATURES
 from .answering import MAX_ANSWER_CHARS
 from .quoting import JOIN_FEATURES, TYPE_GAIN, Neighbour, Sentences, join_rows, partner_for
+from .selection_metrics import threshold_at
 
 SELECTOR_PATH = Path(__file__).resolve().parent / "data" / "selector.json"
 NEVER = 1.01  # a cut no probability reaches: a threshold that refuses everything, a join or partner that never comes
@@ -281,8 +282,7 @@ class Selector:
 
     def threshold(self, risk: float) -> float:
         """The lowest confidence at which answered dev questions were wrong at most `risk` of the time."""
-        allowed = [t for t, r, _ in self.curve if r <= risk]
-        return min(allowed) if allowed else NEVER  # no threshold reaches that risk: refuse everything
+        return threshold_at(self.curve, risk, NEVER)  # no threshold reaches that risk: refuse everything
 
 
 def likeliest(probabilities: np.ndarray, count: int) -> list[int]:

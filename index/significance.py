@@ -6,6 +6,8 @@ a change of a few points between two runs of it may be chance. Both are exact bi
 from __future__ import annotations
 
 INTERVAL_LEVEL = 0.90
+# A p-value below this says a difference between two runs is unlikely to be chance.
+SIGNIFICANT_BELOW = 0.05
 
 
 def share_interval(hits: int, total: int, level: float = INTERVAL_LEVEL) -> tuple[float, float] | None:
