@@ -169,11 +169,13 @@ class Snapshot:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores_from_ids(token_ids)
 
-    def spelling(self, kind: str, folded: str) -> str | None:
-        """The corpus's most frequent spelling of a folded syllable ('unigram') or syllable pair ('pair')."""
-        found = self._rows("SELECT spelled FROM spelling WHERE kind = ? AND folded = ? ORDER BY count DESC LIMIT 1",
-                           (kind, folded))
-        return found[0][0] if found else None
+    def spellings(self, kind: str, folded: str) -> dict[str, int]:
+        """How often the corpus spells a folded syllable ('unigram') or syllable pair ('pair') each way."""
+        return dict(self._rows("SELECT spelled, count FROM spelling WHERE kind = ? AND folded = ?", (kind, folded)))
+
+    def syllables(self) -> int:
+        """How many syllables the corpus's texts hold (each counted once, as the spellings are)."""
+        return self._rows("SELECT COALESCE(SUM(count), 0) FROM spelling WHERE kind = 'unigram'")[0][0]
 
     def token_ids_of_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(token ids of all rows concatenated, offsets: row r is ids[offsets[r]:offsets[r + 1]])."""

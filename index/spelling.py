@@ -1,15 +1,23 @@
 """The corpus's own spellings: diacritics put back on questions typed without them."""
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .text import fold_diacritics, folded_words, has_diacritics, words
 
-# Question words are rare in news prose, so restoring them cannot rely on the corpus alone.
-_QUESTION_WORDS = {"bao nhieu": "bao nhiêu", "o dau": "ở đâu", "khi nao": "khi nào", "ngay nao": "ngày nào",
-                   "nao": "nào", "ai": "ai", "gi": "gì", "la": "là", "co": "có", "khong": "không",
-                   "nhung": "những", "cac": "các", "duoc": "được"}
+# How many of a syllable's spellings are weighed (the corpus's most frequent first), and how much a
+# syllable's own spelling shares count against how the previous syllable is followed (additive smoothing
+# of the bigram model): measured on the dev questions, see bench/restore_diacritics.py.
+MAX_SPELLINGS = 10
+BIGRAM_SMOOTHING = 30.0
+
+# Question words are rare in news prose, so the corpus alone reads "co bao nhieu" as "có báo nhiều": these
+# phrases count as written `QUESTION_PHRASE_WEIGHT` times each besides the corpus.
+QUESTION_PHRASES = ("bao nhiêu", "ở đâu", "khi nào", "ngày nào", "năm nào", "nào", "ai", "là gì", "là ai", "gì",
+                    "mấy", "có", "không", "những", "các", "được", "vì sao", "tại sao", "như thế nào")
+QUESTION_PHRASE_WEIGHT = 20
 
 
 def spelling_counts(texts: list[str]) -> Counter:
@@ -27,37 +35,78 @@ def spelling_counts(texts: list[str]) -> Counter:
     return counts
 
 
-def most_frequent_spellings(counts: Counter) -> dict[tuple[str, str], str]:
-    """(kind, folded) -> its most frequent spelling."""
-    best: dict[tuple[str, str], tuple[int, str]] = {}
+def spellings_by_folded(counts: Counter) -> dict[tuple[str, str], dict[str, int]]:
+    """(kind, folded) -> {spelling: occurrences}."""
+    grouped: dict[tuple[str, str], dict[str, int]] = {}
     for (kind, folded, spelled), n in counts.items():
-        if n > best.get((kind, folded), (0, ""))[0]:
-            best[kind, folded] = (n, spelled)
-    return {key: spelled for key, (_, spelled) in best.items()}
+        grouped.setdefault((kind, folded), {})[spelled] = n
+    return grouped
+
+
+Spellings = Callable[[str, str], Mapping[str, int]]
 
 
 class DiacriticRestorer:
-    """Puts diacritics back on 'thi tran chau hung' using the corpus's own most frequent spellings.
+    """Puts diacritics back on 'thi tran chau hung' with the corpus's own spellings.
 
-    `spelling(kind, folded)` gives that spelling of a syllable ('unigram') or syllable pair ('pair'), or None."""
+    `spellings(kind, folded)` gives how often the corpus spells a folded syllable ('unigram') or adjacent pair
+    ('pair') each way; `syllables` is how many syllables the corpus holds. The question is read as the likeliest
+    sentence of a syllable bigram model (additively smoothed towards the syllable's own frequency), decoded
+    whole: choosing pair by pair from the left read "lam bao nhieu" as "làm báo" + "nhiều", because "làm báo"
+    (journalism) is the likelier pair on its own."""
 
-    def __init__(self, spelling: Callable[[str, str], str | None]) -> None:
-        self._spelling = spelling
+    def __init__(self, spellings: Spellings, syllables: int, smoothing: float = BIGRAM_SMOOTHING,
+                 question_weight: float = QUESTION_PHRASE_WEIGHT) -> None:
+        self.corpus_spellings, self.corpus_syllables = spellings, syllables
+        phrases = spelling_counts(list(QUESTION_PHRASES))
+        self._phrases = {key: {s: n * question_weight for s, n in counts.items()}
+                         for key, counts in spellings_by_folded(phrases).items()}
+        self._syllables = max(syllables + question_weight * sum(n for (kind, _, _), n in phrases.items()
+                                                                  if kind == "unigram"), 1)
+        self._smoothing = smoothing
+
+    def _spellings(self, kind: str, folded: str) -> dict[str, float]:
+        counts = dict(self.corpus_spellings(kind, folded))
+        for spelled, n in self._phrases.get((kind, folded), {}).items():
+            counts[spelled] = counts.get(spelled, 0) + n
+        return counts
 
     def restore(self, text: str) -> str:
         if has_diacritics(text):
             return text
         tokens = [t.lower() for t in words(text)]
-        out, index = [], 0
-        while index < len(tokens):
-            pair = " ".join(tokens[index:index + 2])
-            if index + 1 < len(tokens):
-                spelled = _QUESTION_WORDS.get(pair) or self._spelling("pair", pair)
-                if spelled:
-                    out.append(spelled)
-                    index += 2
-                    continue
-            token = tokens[index]
-            out.append(_QUESTION_WORDS.get(token) or self._spelling("unigram", token) or token)
-            index += 1
-        return " ".join(out)
+        if not tokens:
+            return ""
+        options = [self._options(token) for token in tokens]
+        # scores[s]: log-probability of the likeliest reading so far that ends in spelling s;
+        # back[i][s]: the spelling before s on that reading
+        scores = {s: math.log(self._unigram(n)) for s, n in options[0].items()}
+        back: list[dict[str, str]] = []
+        for index in range(1, len(tokens)):
+            following: dict[str, dict[str, float]] = {}
+            for spelled, n in self._spellings("pair", f"{tokens[index - 1]} {tokens[index]}").items():
+                first, _, second = spelled.partition(" ")
+                following.setdefault(first, {})[second] = n
+            step_scores, step_back = {}, {}
+            for current, occurrences in options[index].items():
+                prior = self._smoothing * self._unigram(occurrences)
+                step_scores[current], step_back[current] = max(
+                    (score + math.log((following.get(previous, {}).get(current, 0) + prior)
+                                      / (options[index - 1][previous] + self._smoothing)), previous)
+                    for previous, score in scores.items())
+            scores = step_scores
+            back.append(step_back)
+        spelled = [max(scores, key=scores.__getitem__)]
+        for step_back in reversed(back):
+            spelled.append(step_back[spelled[-1]])
+        return " ".join(reversed(spelled))
+
+    def _unigram(self, occurrences: float) -> float:
+        # a syllable the corpus never writes counts as written once
+        return max(occurrences, 1) / self._syllables
+
+    def _options(self, token: str) -> dict[str, float]:
+        """The token's most frequent spellings with their occurrences; the token itself when the corpus never
+        writes it."""
+        counts = sorted(self._spellings("unigram", token).items(), key=lambda item: -item[1])[:MAX_SPELLINGS]
+        return dict(counts) or {token: 0}

@@ -132,6 +132,9 @@ def test_changes_after_the_snapshot_are_layered_then_folded_into_the_next(tmp_pa
     scratch = KeywordIndex([keyword_tokens(context_text(p), fresh.glossary) for p in layered])
     tokens = set(keyword_tokens(" ".join(texts[:40]), fresh.glossary))
     assert {t: round(fresh.retriever.keywords.idf(t), 6) for t in tokens} == {t: round(scratch.idf(t), 6) for t in tokens}
+    # Diacritics come back from the snapshot's spellings and the layer's together.
+    assert fresh.retriever.restorer.restore("huyen bau bang co 347 camera an ninh ket noi voi cong an huyen") == (
+        "huyện bàu bàng có 347 camera an ninh kết nối với công an huyện")
     asked = "Huyện Bàu Bàng có bao nhiêu camera an ninh kết nối với Công an huyện?"
     answer = fresh.answer(asked)
     # Seen once in ~20 full runs (never alone): refused, a seed sentence withheld. Say what was searched.
