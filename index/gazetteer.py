@@ -48,7 +48,7 @@ class Gazetteer:
         return self.new_provinces.get(new_name, ())
 
     @property
-    def _article_patterns(self) -> list[tuple[re.Pattern, str, str | None, str]]:
+    def _article_patterns(self) -> _Names:
         return _compile_article_patterns(self)
 
     def mentions(self, text: str) -> Counter:
@@ -66,9 +66,7 @@ class Gazetteer:
         found: list[Place] = []
         taken: list[tuple[int, int]] = []
         patterns = self._article_patterns if provinces is None else _patterns_of(self, provinces)
-        for pattern, province, district, needle in patterns:
-            if needle not in lowered:  # a cheap substring test spares most of the regexes
-                continue
+        for pattern, province, district, _ in patterns.worth_trying(lowered):
             for match in pattern.finditer(folded):
                 if any(match.start() < end and start < match.end() for start, end in taken):
                     continue
@@ -91,8 +89,7 @@ class Gazetteer:
                 folded = folded.replace(f" {key} ", " # ")
                 for province in provinces:
                     # "Cà Mau" is also the name of the merged province: include what it absorbed.
-                    merged = next((formers for new, formers in self.new_provinces.items()
-                                   if _key(_strip_prefix(new)) == _key(_strip_prefix(province))), (province,))
+                    merged = _formers_by_key(self).get(_key(_strip_prefix(province)), (province,))
                     found.extend(p for p in (province, *merged) if p not in found)
         return found
 
@@ -151,9 +148,8 @@ class Gazetteer:
         if len(folded) != len(question):  # folding must keep offsets; NFC Vietnamese always does
             return []
         spans: list[tuple[int, int]] = []
-        for key, _ in _question_keys(self):
-            pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, key.split())) + r"(?!\w)"
-            for match in re.finditer(pattern, folded):
+        for pattern, _ in _question_patterns(self).worth_trying(folded):
+            for match in pattern.finditer(folded):
                 if not any(match.start() < end and start < match.end() for start, end in spans):
                     spans.append(match.span())
         return sorted(spans)
@@ -182,6 +178,24 @@ def _question_keys(gazetteer: Gazetteer) -> list[tuple[str, tuple[str, ...]]]:
     return sorted(((k, tuple(v)) for k, v in keys.items() if k), key=lambda kv: -len(kv[0]))
 
 
+@lru_cache(maxsize=4)
+def _formers_by_key(gazetteer: Gazetteer) -> dict[str, tuple[str, ...]]:
+    """A new province's name (folded, without its prefix) -> the provinces it absorbed; the first of names
+    that fold alike."""
+    found: dict[str, tuple[str, ...]] = {}
+    for new, formers in gazetteer.new_provinces.items():
+        found.setdefault(_key(_strip_prefix(new)), formers)
+    return found
+
+
+@lru_cache(maxsize=4)
+def _question_patterns(gazetteer: Gazetteer) -> _Names:
+    """(pattern, needle) of each question key, longest first: the key's words with anything but word
+    characters between them, as whole words."""
+    return _Names([(re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, key.split())) + r"(?!\w)"), _needle(key))
+            for key, _ in _question_keys(gazetteer)])
+
+
 # A district name counts only after its administrative word or inside brackets, as in
 # "huyện Tiền Hải" or "(Hưng Hà)": bare, "Đông Hải" is as likely a person's given name.
 _DISTRICT_CONTEXT = r"(?:(?:[Hh]uyen|[Qq]uan|[Tt]hi xa|TP\.?|[Tt]hanh pho)\s+|\()"
@@ -201,7 +215,7 @@ def _written_names(province: Province) -> set[str]:
 
 
 @lru_cache(maxsize=4)
-def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, str, str | None, str]]:
+def _compile_article_patterns(gazetteer: Gazetteer) -> _Names:
     """(pattern, province, district or None, needle), longest names first."""
     patterns = []
     for province in gazetteer.provinces:
@@ -212,8 +226,8 @@ def _compile_article_patterns(gazetteer: Gazetteer) -> list[tuple[re.Pattern, st
             source = rf"{_DISTRICT_CONTEXT}{_name_regex(district)}|{_name_regex(district.upper())}"
             patterns.append((len(district), rf"(?<!\w)(?:{source})(?!\w)", province.name, district,
                              _needle(district)))
-    return [(re.compile(source), province, district, needle)
-            for _, source, province, district, needle in sorted(patterns, key=lambda p: -p[0])]
+    return _Names([(re.compile(source), province, district, needle)
+                   for _, source, province, district, needle in sorted(patterns, key=lambda p: -p[0])])
 
 
 @lru_cache(maxsize=4)
@@ -231,13 +245,32 @@ def _names_pattern(gazetteer: Gazetteer) -> tuple[re.Pattern, dict[str, str]]:
 
 
 @lru_cache(maxsize=64)
-def _patterns_of(gazetteer: Gazetteer, provinces: tuple[str, ...]) -> list[tuple[re.Pattern, str, str | None, str]]:
-    return [entry for entry in _compile_article_patterns(gazetteer) if entry[1] in provinces]
+@lru_cache(maxsize=64)
+def _patterns_of(gazetteer: Gazetteer, provinces: tuple[str, ...]) -> _Names:
+    return _Names([entry for entry in _compile_article_patterns(gazetteer).entries if entry[1] in provinces])
 
 
 def _needle(name: str) -> str:
-    """The name's last word, folded and lower-cased: absent from a text, the pattern cannot match there."""
-    return fold_diacritics(name).lower().split()[-1]
+    """The name's last word, folded and lower-cased: a pattern ends on it (then no word character), so where
+    it is not a whole word of a text, the pattern cannot match there."""
+    return re.findall(r"\w+", fold_diacritics(name).lower())[-1]
+
+
+class _Names:
+    """Name patterns, longest first, each entry ending with its needle; a question is matched against
+    hundreds of names, and trying each regex (or even a substring test each) cost a millisecond a question,
+    so only those whose needle is a word of the text are tried."""
+
+    def __init__(self, entries: list[tuple]) -> None:
+        self.entries = entries
+        self._by_needle: dict[str, list[int]] = {}
+        for index, entry in enumerate(entries):
+            self._by_needle.setdefault(entry[-1], []).append(index)
+
+    def worth_trying(self, lowered: str) -> list[tuple]:
+        """The entries whose needle is a word of the folded, lower-cased text, in their order."""
+        words = set(re.findall(r"\w+", lowered))
+        return [self.entries[i] for i in sorted({i for w in words for i in self._by_needle.get(w, ())})]
 
 
 def primary_province(mentions: Counter, title_mentions: Counter | None = None) -> str | None:

@@ -44,7 +44,7 @@ class Glossary:
 
     def abbreviations_in(self, text: str) -> list[GlossaryEntry]:
         """Entries whose abbreviation (not expansion) is written in `text`."""
-        return self._written(text, _padded_folded(text))
+        return self._written(text, _padded(folded_words(text)))
 
     def _written(self, text: str, folded: str) -> list[GlossaryEntry]:
         # Only a word with a capital (or no letter at all) can be a written abbreviation: most are skipped.
@@ -57,12 +57,13 @@ class Glossary:
         """Concept tokens for every abbreviation or expansion that occurs in `text`."""
         return self.concepts_and_expansion_words(text)[0]
 
-    def concepts_and_expansion_words(self, text: str) -> tuple[list[str], list[str]]:
+    def concepts_and_expansion_words(self, text: str, syllables: list[str] | None = None) -> tuple[list[str], list[str]]:
         """Concept tokens, and the folded expansion words of written abbreviations ('PGĐ' -> 'pho giam doc').
 
-        One scan of `text` for both, since keyword tokenization needs both for every passage.
+        One scan of `text` for both, since keyword tokenization needs both for every passage; `syllables`:
+        the text's folded_words when the caller has them.
         """
-        folded = _padded_folded(text)
+        folded = _padded(folded_words(text) if syllables is None else syllables)
         written = self._written(text, folded)
         written_concepts = {e.concept for e in written}
         concepts = [e.concept for e in self.entries
@@ -78,8 +79,8 @@ class Glossary:
         return text if not extra else f"{text} ({'; '.join(extra)})"
 
 
-def _padded_folded(text: str) -> str:
-    return " " + " ".join(folded_words(text)) + " "
+def _padded(syllables: list[str]) -> str:
+    return " " + " ".join(syllables) + " "
 
 
 def parse_glossary(lines: list[str], source: str = "glossary") -> Glossary:

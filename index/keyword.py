@@ -20,7 +20,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 def keyword_tokens(text: str, glossary: Glossary) -> list[str]:
     """Folded syllables, adjacent pairs ('chau_hung') and concepts ('§pccc'): diacritics never matter."""
     syllables = folded_words(text)
-    concepts, expansion_words = glossary.concepts_and_expansion_words(text)
+    concepts, expansion_words = glossary.concepts_and_expansion_words(text, syllables)
     return syllables + bigrams(syllables) + concepts + expansion_words
 
 

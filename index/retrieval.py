@@ -3,7 +3,7 @@ reciprocal rank."""
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 from dataclasses import dataclass, replace
@@ -19,7 +19,7 @@ from .keyword import KeywordIndex, LayeredKeywordIndex, context_text, keyword_to
 from .models import Passage
 from .snapshot import Snapshot
 from .store import PassageStore, StoredPassages
-from .spelling import DiacriticRestorer, spelling_counts, spellings_by_folded
+from .spelling import layered_restorer
 from .text import bigrams, folded_words
 from .view import IndexView
 
@@ -85,22 +85,14 @@ class HybridRetriever:
         self._exact = self._exact_dense(snapshot, stored, kept)
         # Keyword search indexes each sentence's context: its neighbours, the article's title and date.
         layer_tokens = [keyword_tokens(context_text(p), glossary) for p in self.passages.layer]
-        layer_spellings = spellings_by_folded(spelling_counts([p.text for p in self.passages.layer]
-                                                              + [p.title for p in self.passages.layer]))
-        layer_syllables = sum(sum(counts.values()) for (kind, _), counts in layer_spellings.items()
-                              if kind == "unigram")
+        # Diacritics come back from the spellings of the snapshot's texts and the layer's together.
+        self.restorer = layered_restorer([p.text for p in self.passages.layer] + [p.title for p in self.passages.layer],
+                                         snapshot.spellings if snapshot else None,
+                                         snapshot.syllables() if snapshot else 0)
         if snapshot is None:
             self.keywords = KeywordIndex(layer_tokens)
-            self.restorer = DiacriticRestorer(lambda kind, folded: layer_spellings.get((kind, folded), {}),
-                                              layer_syllables)
         else:
             self.keywords = LayeredKeywordIndex(snapshot, self.passages.hidden, layer_tokens)
-
-            def corpus_spellings(kind: str, folded: str) -> Counter:
-                both = Counter(snapshot.spellings(kind, folded))
-                both.update(layer_spellings.get((kind, folded), {}))
-                return both
-            self.restorer = DiacriticRestorer(corpus_spellings, snapshot.syllables() + layer_syllables)
         # The first query pays the embedder's start-up; pay it here, at load, instead.
         self._query_vector("khởi động")
         self._article_provinces = {a.article_id: set(a.provinces) for a in self.passages.articles()}

@@ -156,8 +156,8 @@ def threshold_spread(strata: Sequence[str], weights: Sequence[float], rankings: 
                      resamples: int = 300, seed: int = 0) -> ThresholdSpread:
     """The threshold read off every ranking's questions together (the deals of a cross-validated fit), and its
     10th, 50th and 90th percentiles over resamples that draw each stratum's questions with replacement. The
-    fit of 2026-11-30 (third session; index/data/selector.json) has its 5 % threshold at 0.742, with 0.51 and
-    0.90 at the 10th and 90th percentiles, where news_dev's cross-validated fact accuracy is 0.83 and 0.49: the fact
+    fit of 2026-11-30 (third session; index/data/selector.json) has its 5 % threshold at 0.743, with 0.53 and
+    0.90 at the 10th and 90th percentiles, where news_dev's cross-validated fact accuracy is 0.83 and 0.48: the fact
     accuracy read at one fit's threshold moves as much with the draw of the questions as with most changes,
     which the areas (compare_areas) do not."""
     strata = np.asarray(strata)

@@ -169,9 +169,15 @@ class Snapshot:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores_from_ids(token_ids)
 
-    def spellings(self, kind: str, folded: str) -> dict[str, int]:
-        """How often the corpus spells a folded syllable ('unigram') or syllable pair ('pair') each way."""
-        return dict(self._rows("SELECT spelled, count FROM spelling WHERE kind = ? AND folded = ?", (kind, folded)))
+    def spellings(self, kind: str, folded: list[str]) -> dict[str, dict[str, int]]:
+        """How often the corpus spells each folded syllable ('unigram') or syllable pair ('pair') each way."""
+        if kind not in ("unigram", "pair"):
+            raise ValueError(f"unknown spelling kind {kind!r}: 'unigram' or 'pair'")
+        found: dict[str, dict[str, int]] = {}
+        for key, spelled, n in self._rows_in(
+                f"SELECT folded, spelled, count FROM spelling WHERE kind = '{kind}' AND folded IN ({{marks}})", folded):
+            found.setdefault(key, {})[spelled] = n
+        return found
 
     def syllables(self) -> int:
         """How many syllables the corpus's texts hold (each counted once, as the spellings are)."""

@@ -43,17 +43,18 @@ def spellings_by_folded(counts: Counter) -> dict[tuple[str, str], dict[str, int]
     return grouped
 
 
-Spellings = Callable[[str, str], Mapping[str, int]]
+# (kind, folded syllables or pairs) -> {folded: {spelling: occurrences}} for those the corpus writes
+Spellings = Callable[[str, list[str]], Mapping[str, Mapping[str, int]]]
 
 
 class DiacriticRestorer:
     """Puts diacritics back on 'thi tran chau hung' with the corpus's own spellings.
 
-    `spellings(kind, folded)` gives how often the corpus spells a folded syllable ('unigram') or adjacent pair
-    ('pair') each way; `syllables` is how many syllables the corpus holds. The question is read as the likeliest
-    sentence of a syllable bigram model (additively smoothed towards the syllable's own frequency), decoded
-    whole: choosing pair by pair from the left read "lam bao nhieu" as "làm báo" + "nhiều", because "làm báo"
-    (journalism) is the likelier pair on its own."""
+    `spellings(kind, folded)` gives how often the corpus spells each folded syllable ('unigram') or adjacent
+    pair ('pair') each way; `syllables` is how many syllables the corpus holds. The question is read as the
+    likeliest sentence of a syllable bigram model (additively smoothed towards the syllable's own frequency),
+    decoded whole: choosing pair by pair from the left read "lam bao nhieu" as "làm báo" + "nhiều", because
+    "làm báo" (journalism) is the likelier pair on its own. QUESTION_PHRASES count besides the corpus."""
 
     def __init__(self, spellings: Spellings, syllables: int, smoothing: float = BIGRAM_SMOOTHING,
                  question_weight: float = QUESTION_PHRASE_WEIGHT) -> None:
@@ -65,10 +66,13 @@ class DiacriticRestorer:
                                                                   if kind == "unigram"), 1)
         self._smoothing = smoothing
 
-    def _spellings(self, kind: str, folded: str) -> dict[str, float]:
-        counts = dict(self.corpus_spellings(kind, folded))
-        for spelled, n in self._phrases.get((kind, folded), {}).items():
-            counts[spelled] = counts.get(spelled, 0) + n
+    def _spellings(self, kind: str, folded: list[str]) -> dict[str, dict[str, float]]:
+        found = self.corpus_spellings(kind, sorted(set(folded)))
+        counts: dict[str, dict[str, float]] = {}
+        for key in folded:
+            counts[key] = dict(found.get(key, {}))
+            for spelled, n in self._phrases.get((kind, key), {}).items():
+                counts[key][spelled] = counts[key].get(spelled, 0) + n
         return counts
 
     def restore(self, text: str) -> str:
@@ -77,36 +81,60 @@ class DiacriticRestorer:
         tokens = [t.lower() for t in words(text)]
         if not tokens:
             return ""
-        options = [self._options(token) for token in tokens]
+        unigrams = self._spellings("unigram", tokens)
+        pairs = self._spellings("pair", [f"{a} {b}" for a, b in zip(tokens, tokens[1:])])
+        options = [self._options(token, unigrams[token]) for token in tokens]
         # scores[s]: log-probability of the likeliest reading so far that ends in spelling s;
         # back[i][s]: the spelling before s on that reading
         scores = {s: math.log(self._unigram(n)) for s, n in options[0].items()}
         back: list[dict[str, str]] = []
         for index in range(1, len(tokens)):
+            # P(current | previous) = (pair count + smoothing * P(current)) / (previous's count + smoothing):
+            # `bases` holds each previous reading's score less its denominator's log, so that only the
+            # previous spellings the corpus writes before a current one need reading one by one.
+            bases = {s: score - math.log(options[index - 1][s] + self._smoothing) for s, score in scores.items()}
+            likeliest = max(bases, key=bases.__getitem__)
             following: dict[str, dict[str, float]] = {}
-            for spelled, n in self._spellings("pair", f"{tokens[index - 1]} {tokens[index]}").items():
+            for spelled, n in pairs[f"{tokens[index - 1]} {tokens[index]}"].items():
                 first, _, second = spelled.partition(" ")
-                following.setdefault(first, {})[second] = n
-            step_scores, step_back = {}, {}
+                if first in bases:
+                    following.setdefault(second, {})[first] = n
+            scores, back_here = {}, {}
             for current, occurrences in options[index].items():
                 prior = self._smoothing * self._unigram(occurrences)
-                step_scores[current], step_back[current] = max(
-                    (score + math.log((following.get(previous, {}).get(current, 0) + prior)
-                                      / (options[index - 1][previous] + self._smoothing)), previous)
-                    for previous, score in scores.items())
-            scores = step_scores
-            back.append(step_back)
+                best, before = bases[likeliest] + math.log(prior), likeliest
+                for previous, n in following.get(current, {}).items():
+                    if bases[previous] + math.log(n + prior) > best:
+                        best, before = bases[previous] + math.log(n + prior), previous
+                scores[current], back_here[current] = best, before
+            back.append(back_here)
         spelled = [max(scores, key=scores.__getitem__)]
-        for step_back in reversed(back):
-            spelled.append(step_back[spelled[-1]])
+        for back_here in reversed(back):
+            spelled.append(back_here[spelled[-1]])
         return " ".join(reversed(spelled))
 
     def _unigram(self, occurrences: float) -> float:
         # a syllable the corpus never writes counts as written once
         return max(occurrences, 1) / self._syllables
 
-    def _options(self, token: str) -> dict[str, float]:
+    @staticmethod
+    def _options(token: str, counts: Mapping[str, float]) -> dict[str, float]:
         """The token's most frequent spellings with their occurrences; the token itself when the corpus never
         writes it."""
-        counts = sorted(self._spellings("unigram", token).items(), key=lambda item: -item[1])[:MAX_SPELLINGS]
-        return dict(counts) or {token: 0}
+        return dict(sorted(counts.items(), key=lambda item: -item[1])[:MAX_SPELLINGS]) or {token: 0}
+
+
+def layered_restorer(texts: list[str], below: Spellings | None = None, below_syllables: int = 0) -> DiacriticRestorer:
+    """A restorer reading these texts' spellings, added to those `below` (a snapshot's) when given."""
+    counts = spelling_counts(texts)
+    layer = spellings_by_folded(counts)
+    syllables = sum(n for (kind, _, _), n in counts.items() if kind == "unigram")
+
+    def spellings(kind: str, folded: list[str]) -> dict[str, dict[str, int]]:
+        found = {key: dict(ways) for key, ways in (below(kind, folded) if below else {}).items()}
+        for key in folded:
+            for spelled, n in layer.get((kind, key), {}).items():
+                ways = found.setdefault(key, {})
+                ways[spelled] = ways.get(spelled, 0) + n
+        return found
+    return DiacriticRestorer(spellings, below_syllables + syllables)

@@ -1,11 +1,9 @@
-from index.spelling import DiacriticRestorer, spelling_counts, spellings_by_folded
+from index.spelling import DiacriticRestorer, layered_restorer
 
 
 def _restorer(texts: list[str], **settings) -> DiacriticRestorer:
-    counts = spelling_counts(texts)
-    grouped = spellings_by_folded(counts)
-    syllables = sum(n for (kind, _, _), n in counts.items() if kind == "unigram")
-    return DiacriticRestorer(lambda kind, folded: grouped.get((kind, folded), {}), syllables, **settings)
+    corpus = layered_restorer(texts)
+    return DiacriticRestorer(corpus.corpus_spellings, corpus.corpus_syllables, **settings)
 
 
 # "làm báo" (journalism) is the likelier pair on its own, "bao nhiêu" the likelier reading of the whole.

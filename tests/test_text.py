@@ -27,3 +27,11 @@ def test_split_sentences_keeps_abbreviations_and_numbers():
 
 def test_split_sentences_ignores_lowercase_after_period():
     assert split_sentences("Có 5 người. bình thường.") == ["Có 5 người. bình thường."]
+
+
+def test_characters_outside_the_folding_table_fold_the_same_every_time():
+    # Greek with a tonos folds to its base letter; a dash, quotes and CJK fold to themselves: the first time
+    # (the general way) and after (learnt into the table) alike.
+    text = "Hội nghị – “ά” 東京"
+    assert fold_diacritics(text) == "Hoi nghi – “α” 東京"
+    assert fold_diacritics(text) == "Hoi nghi – “α” 東京"
