@@ -193,7 +193,7 @@ def _question_patterns(gazetteer: Gazetteer) -> _Names:
     """(pattern, needle) of each question key, longest first: the key's words with anything but word
     characters between them, as whole words."""
     return _Names([(re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, key.split())) + r"(?!\w)"), _needle(key))
-            for key, _ in _question_keys(gazetteer)])
+                   for key, _ in _question_keys(gazetteer)])
 
 
 # A district name counts only after its administrative word or inside brackets, as in
