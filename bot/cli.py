@@ -109,17 +109,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
             asked = [i for i in items if i.answerable] if deleting else items
             # A progress bar on a terminal (the XQuAD set takes a minute); nothing in logs or pipes.
             rows = list(tqdm(run_eval(items, ask, without_source=args.without_source, folded=args.without_diacritics,
-                                      without_answer=args.without_answer),
+                                      without_answer=args.without_answer, partly_folded=args.some_diacritics),
                              total=len(asked),
                              desc=path.name, unit="q", disable=not sys.stderr.isatty(), leave=False))
             records += [row.to_json() for row in rows]
             metrics = summarize(rows)
             _print_table(path, metrics, args.without_source, args.without_diacritics, engine.threshold,
-                         args.without_answer)
+                         args.without_answer, args.some_diacritics)
             # The report says how the questions were asked: the same file asked two ways is two runs to compare.
             asked_as = "".join(note for flag, note in ((args.without_source, " — without their sources"),
                                                        (args.without_answer, " — without their answer sentences"),
-                                                       (args.without_diacritics, " — typed without diacritics"))
+                                                       (args.without_diacritics, " — typed without diacritics"),
+                                                       (args.some_diacritics, " — typed with some diacritics left off"))
                                if flag)
             reports.append(FileReport(path.name + asked_as, metrics, qa_rows=tuple(rows)))
         all_metrics[str(path)] = metrics
@@ -143,11 +144,12 @@ _SELECTIVE = ("wrong_among_answered", "coverage_at_2pct_risk", "coverage_at_5pct
 
 
 def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, threshold: float,
-                 without_answer: bool = False) -> None:
+                 without_answer: bool = False, partly_folded: bool = False) -> None:
     mode = " (each question asked without its source articles: all should be refused)" if without_source else ""
     mode += (" (each question asked with the sentences of its sources that hold its facts left out: all should be"
              " refused)") if without_answer else ""
     mode += " (each question typed without diacritics, in lower case)" if folded else ""
+    mode += " (each question typed with the diacritics of about a quarter of its words left off)" if partly_folded else ""
     print(f"{path}{mode} — refusal below confidence {threshold:.3f}")
     for names in (_TABLE, _SELECTIVE):
         print(f"{'kind':<15}" + "".join(f"{n:>23}" for n in names))
@@ -304,8 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--without-answer", action="store_true",
                           help="ask each answerable question with its source articles kept but their sentences that "
                                "hold its facts left out (the story is there, not the detail asked): all must be refused")
-    evaluate.add_argument("--without-diacritics", action="store_true",
-                          help="ask each question typed without diacritics and in lower case, as officials often do")
+    typing = evaluate.add_mutually_exclusive_group()
+    typing.add_argument("--without-diacritics", action="store_true",
+                        help="ask each question typed without diacritics and in lower case, as officials often do")
+    typing.add_argument("--some-diacritics", action="store_true",
+                        help="ask each question with the diacritics of about a quarter of its words left off (the same "
+                             "words every run), as a hurried phone typist does")
     evaluate.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     evaluate.set_defaults(run=cmd_eval)
     summary = commands.add_parser("summary", help="cited digest of what the corpus says about a province")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import unicodedata
 from collections import defaultdict
@@ -16,6 +17,8 @@ from .selection_metrics import selective_summary
 from .significance import share_interval
 from .summary import Summary
 from .text import fold_diacritics
+
+_WORD = re.compile(r"\w+")
 
 if TYPE_CHECKING:  # only for the annotation: evaluation needs no index to load
     from .view import IndexView
@@ -185,6 +188,17 @@ def without_diacritics(question: str) -> str:
     return fold_diacritics(question).lower()
 
 
+# The share of syllables typed without their marks in `some_diacritics`: a hurried phone typist's question.
+SOME_DIACRITICS_LEFT_OFF = 0.25
+
+
+def some_diacritics(question: str, share: float = SOME_DIACRITICS_LEFT_OFF) -> str:
+    """The question with the marks of about `share` of its words left off, the same words every run (drawn from
+    the question itself); case and punctuation as written."""
+    draw = random.Random(question)
+    return _WORD.sub(lambda m: fold_diacritics(m.group()) if draw.random() < share else m.group(), question)
+
+
 def sentences_answering(item: GoldItem, articles: frozenset[str], passages: IndexView) -> frozenset[int]:
     """The rows of these articles (an item's sources) whose sentence holds one of the
     item's fact groups: left out of the search, they ask the question with its story kept but not the detail."""
@@ -198,14 +212,16 @@ def sentences_answering(item: GoldItem, articles: frozenset[str], passages: Inde
 
 
 def run_eval(items: list[GoldItem], ask: Callable[..., Answer], without_source: bool = False,
-             folded: bool = False, without_answer: bool = False) -> Iterator[EvalRow]:
+             folded: bool = False, without_answer: bool = False, partly_folded: bool = False) -> Iterator[EvalRow]:
     """Each question asked as it is; with `without_source`, each answerable one asked with its source
     articles (and their near-duplicate copies) left out, as `ask(question, without=doc_ids)`; with
     `without_answer`, each answerable one asked with its source articles kept but their sentences that hold a
     fact left out, as `ask(question, answer_of=item)` (sentences_answering); either must be refused. With
-    `folded`, each typed without diacritics (see without_diacritics)."""
+    `folded`, each typed without diacritics (see without_diacritics); with `partly_folded`, with some of them
+    left off (see some_diacritics)."""
     for item in items:
-        question = without_diacritics(item.question) if folded else item.question
+        question = (without_diacritics(item.question) if folded
+                    else some_diacritics(item.question) if partly_folded else item.question)
         if without_source or without_answer:
             if item.answerable:
                 asked = ask(question, without=item.source_docs) if without_source else ask(question, answer_of=item)

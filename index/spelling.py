@@ -20,7 +20,7 @@ QUESTION_PHRASES = ("bao nhiêu", "ở đâu", "khi nào", "ngày nào", "năm n
 QUESTION_PHRASE_WEIGHT = 20
 # How much likelier (log-probability) the restored reading of a question typed with some diacritics must be than
 # the question as typed: at 10, none of 845 dev questions typed with care changed, and the syllables of the same
-# questions with a quarter of their marks left off came back 0.97-0.99 as written, against 0.80-0.83 as typed
+# questions with a quarter of their marks left off came back 0.98-0.99 as written, against 0.80-0.81 as typed
 # (bench/restore_diacritics.py).
 PARTIAL_MARGIN = 10.0
 

@@ -1,13 +1,15 @@
 """The dev gold set, scored with the targets of the engine issue, and the eval command's contract."""
 import json
+import re
 
 import pytest
 
 from bot.cli import main
-from index.evaluation import GoldFileError, load_gold, missing_facts, run_eval, summarize, without_diacritics
+from index.evaluation import (GoldFileError, load_gold, missing_facts, run_eval, some_diacritics, summarize,
+                              without_diacritics)
 from index.selector import load_selector
 from index.significance import flips_p_value, share_interval
-from index.text import has_diacritics
+from index.text import fold_diacritics, has_diacritics
 from tests.conftest import CORPUS, DEV_GOLD, UNSEEN_GOLD
 
 
@@ -58,6 +60,17 @@ def test_questions_typed_without_diacritics_hold_the_figures_of_the_fit(default_
     assert overall["fact_accuracy"] >= fitted["fact_accuracy"] - 0.05
     assert overall["wrongly_answered"] <= fitted["wrongly_answered"] + 0.05
     assert overall["refusal_accuracy"] == 1.0
+
+
+def test_some_diacritics_leaves_off_the_marks_of_some_words_the_same_way_every_run():
+    question = "Huyện Bàu Bàng có bao nhiêu camera an ninh kết nối với Công an huyện, tính đến tháng 6/2024?"
+    typed = some_diacritics(question)
+    assert typed == some_diacritics(question) and typed != question
+    assert without_diacritics(typed) == without_diacritics(question)  # only marks differ: case, words, commas kept
+    assert typed.endswith("6/2024?") and typed[0] == "H"
+    words = re.findall(r"\w+", question)
+    left_off = sum(a != b for a, b in zip(words, re.findall(r"\w+", typed)))
+    assert 0 < left_off < sum(fold_diacritics(w) != w for w in words)
 
 
 def test_without_diacritics_folds_marks_and_case():
@@ -147,6 +160,13 @@ def test_eval_takes_several_gold_files_and_a_deletion_run(tmp_path, monkeypatch,
     assert f"{DEV_GOLD.name} — typed without diacritics" in page.read_text(encoding="utf-8")  # the report says so
     asked = [json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(asked) == 22 and not any(has_diacritics(q) for q in asked)  # each row says how it was asked
+    assert main(["eval", str(DEV_GOLD), "--some-diacritics", "--out", str(out)]) == 0
+    assert "diacritics of about a quarter of its words left off" in capsys.readouterr().out
+    asked = [json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()]
+    written = [item.question for item in load_gold(DEV_GOLD)]
+    assert asked == [some_diacritics(q) for q in written] and asked != written
+    with pytest.raises(SystemExit):  # one way of typing at a time
+        main(["eval", str(DEV_GOLD), "--some-diacritics", "--without-diacritics"])
 
 
 def test_compare_lists_exactly_the_questions_that_flipped(tmp_path, monkeypatch, capsys, seed_engine):
