@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,12 +51,12 @@ from index.spelling import (BIGRAM_SMOOTHING, PARTIAL_MARGIN, QUESTION_PHRASE_WE
 from index.text import has_diacritics, words  # noqa: E402
 
 
-def agreement(restorer: DiacriticRestorer, questions: list[str]) -> tuple[float, float]:
-    """(share of syllables restored as written, share of questions restored whole)."""
+def agreement(restore: Callable[[str], str], questions: list[str]) -> tuple[float, float]:
+    """(share of syllables of `restore(question)` as written, share of questions restored whole)."""
     syllables = right = whole = 0
     for question in questions:
         written = [t.lower() for t in words(question)]
-        restored = [t.lower() for t in words(restorer.restore(question))]
+        restored = [t.lower() for t in words(restore(question))]
         same = sum(a == b for a, b in zip(written, restored)) if len(restored) == len(written) else 0
         syllables, right, whole = syllables + len(written), right + same, whole + (same == len(written))
     return right / max(syllables, 1), whole / max(len(questions), 1)
@@ -63,25 +64,13 @@ def agreement(restorer: DiacriticRestorer, questions: list[str]) -> tuple[float,
 
 def report(restorer: DiacriticRestorer, questions: list[str]) -> str:
     written = [q for q in questions if has_diacritics(q)]
-    folded_syllables, folded_whole = agreement(_Asked(restorer, without_diacritics), written)
-    quarter_syllables, _ = agreement(_Asked(restorer, some_diacritics), written)
-    as_typed, _ = agreement(_Asked(None, some_diacritics), written)
+    folded_syllables, folded_whole = agreement(lambda q: restorer.restore(without_diacritics(q)), written)
+    quarter_syllables, _ = agreement(lambda q: restorer.restore(some_diacritics(q)), written)
+    as_typed, _ = agreement(some_diacritics, written)
     changed = sum(restorer.restore(q) != q for q in written)
     return (f"typed without diacritics: syllables {folded_syllables:.3f}, whole questions {folded_whole:.3f}; "
             f"a quarter of the marks left off: syllables {quarter_syllables:.3f} (as typed {as_typed:.3f}); "
             f"typed with care: {changed} of {len(written)} questions changed")
-
-
-class _Asked:
-    """Restores each question as asked some way (`ask` turns the written question into the typed one); with no
-    restorer, the typed question itself. The reference stays the question as written."""
-
-    def __init__(self, restorer: DiacriticRestorer | None, ask) -> None:
-        self._restorer, self._ask = restorer, ask
-
-    def restore(self, question: str) -> str:
-        typed = self._ask(question)
-        return typed if self._restorer is None else self._restorer.restore(typed)
 
 
 def main() -> None:

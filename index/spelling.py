@@ -74,12 +74,7 @@ class DiacriticRestorer:
 
     def _spellings(self, kind: str, folded: list[str]) -> dict[str, dict[str, float]]:
         found = self.corpus_spellings(kind, sorted(set(folded)))
-        counts: dict[str, dict[str, float]] = {}
-        for key in folded:
-            counts[key] = dict(found.get(key, {}))
-            for spelled, n in self._phrases.get((kind, key), {}).items():
-                counts[key][spelled] = counts[key].get(spelled, 0) + n
-        return counts
+        return {key: _added(found.get(key, {}), self._phrases.get((kind, key), {})) for key in folded}
 
     def restore(self, text: str) -> str:
         """The question with its diacritics back, as lower-case words; `text` itself when it needs none.
@@ -159,10 +154,15 @@ def layered_restorer(texts: list[str], below: Spellings | None = None, below_syl
     syllables = sum(n for (kind, _, _), n in counts.items() if kind == "unigram")
 
     def spellings(kind: str, folded: list[str]) -> dict[str, dict[str, int]]:
-        found = {key: dict(ways) for key, ways in (below(kind, folded) if below else {}).items()}
-        for key in folded:
-            for spelled, n in layer.get((kind, key), {}).items():
-                ways = found.setdefault(key, {})
-                ways[spelled] = ways.get(spelled, 0) + n
-        return found
+        found = below(kind, folded) if below else {}
+        return {key: _added(found.get(key, {}), layer.get((kind, key), {})) for key in folded
+                if key in found or (kind, key) in layer}
     return DiacriticRestorer(spellings, below_syllables + syllables)
+
+
+def _added(ways: Mapping[str, float], more: Mapping[str, float]) -> dict[str, float]:
+    """Two counts of spellings, added."""
+    total = dict(ways)
+    for spelled, n in more.items():
+        total[spelled] = total.get(spelled, 0) + n
+    return total
