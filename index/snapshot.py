@@ -112,6 +112,7 @@ class Snapshot:
         self.versions: dict[str, str] = json.loads(meta["versions"])  # doc_id -> the manifest's stamp
         self.size = int(meta["size"])
         self.average_length = float(meta["average_length"])
+        self._syllables = int(meta["syllables"]) if "syllables" in meta else None  # snapshots before 2026-11-30: summed
         self.articles = [
             ArticleRows(ArticleInfo(a, d, t, dt or None, s or None, p or None, split_provinces(ps)), v, start, stop)
             for a, d, v, t, dt, s, p, ps, start, stop in self._rows(
@@ -181,7 +182,9 @@ class Snapshot:
 
     def syllables(self) -> int:
         """How many syllables the corpus's texts hold (each counted once, as the spellings are)."""
-        return self._rows("SELECT COALESCE(SUM(count), 0) FROM spelling WHERE kind = 'unigram'")[0][0]
+        if self._syllables is None:
+            self._syllables = self._rows("SELECT COALESCE(SUM(count), 0) FROM spelling WHERE kind = 'unigram'")[0][0]
+        return self._syllables
 
     def token_ids_of_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(token ids of all rows concatenated, offsets: row r is ids[offsets[r]:offsets[r + 1]])."""
@@ -320,9 +323,11 @@ class _Writer:
         frequencies, average_length = save_keyword_index(self.folder, self.next_id, self.document_ids)
         self.db.executemany("INSERT INTO vocabulary VALUES (?,?,?)",
                             [(t, i, int(frequencies[i])) for t, i in self.vocabulary.items() if frequencies[i]])
+        # Summed here, once, rather than by every engine that opens the snapshot (70 ms at 1,000 articles).
+        syllables = self.db.execute("SELECT COALESCE(SUM(count), 0) FROM spelling WHERE kind = 'unigram'").fetchone()[0]
         meta = {"recipe": wanted_recipe, "versions": json.dumps(versions, sort_keys=True), "size": str(self.row),
                 "average_length": str(average_length), "format": str(SNAPSHOT_FORMAT),
-                "vector_dimension": str(dimension)}
+                "vector_dimension": str(dimension), "syllables": str(syllables)}
         self.db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
         self.db.executescript(_INDEXES)
         self.db.commit()

