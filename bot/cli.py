@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 from tqdm import tqdm
@@ -116,6 +117,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             metrics = summarize(rows)
             _print_table(path, metrics, args.without_source, args.without_diacritics, engine.threshold,
                          args.without_answer, args.some_diacritics)
+            made = Counter(row.answer.mode for row in rows if row.answer.found)
+            if set(made) - {"extractive"}:  # LLM mode: say how many answers the model wrote, and read
+                print("answers: " + ", ".join(f"{count} {_MADE[mode]}" for mode, count in sorted(made.items())))
             # The report says how the questions were asked: the same file asked two ways is two runs to compare.
             asked_as = "".join(note for flag, note in ((args.without_source, " — without their sources"),
                                                        (args.without_answer, " — without their answer sentences"),
@@ -141,6 +145,10 @@ _TABLE = ("n", "fact_accuracy", "citation_hit", "refusal_accuracy", "false_refus
           "mean_latency_ms")
 _SELECTIVE = ("wrong_among_answered", "coverage_at_2pct_risk", "coverage_at_5pct_risk", "coverage_at_10pct_risk",
               "aurc")
+
+
+_MADE = {"extractive": "quoted", "generated": "worded by the model from the quote",
+         "read": "read by the model where no quote was sure enough alone"}
 
 
 def _print_table(path: Path, metrics: dict, without_source: bool, folded: bool, threshold: float,

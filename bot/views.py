@@ -43,6 +43,8 @@ def answer_view(answer: Answer, m: Markup, interpreted: str | None = None) -> st
     lines += [m.text(answer.answer)]
     if answer.fallback:  # LLM mode, but the generated answer failed its checks: say this one is quoted
         lines.append(m.italic(message("extractive_marker")))
+    if answer.mode == "read":  # LLM mode: no quote was sure enough alone, the model read the passages
+        lines.append(m.italic(message("read_marker")))
     lines += ["", m.bold(message("sources_heading"))]
     lines += [source_line(c, m) for c in answer.citations]
     return "\n".join(lines)

@@ -157,6 +157,14 @@ class Engine:
         """The refusal threshold for the configured risk: read once, the selector file and settings are fixed."""
         return self.selector.threshold(self.settings.answer_risk)
 
+    @cached_property
+    def read_from(self) -> float:
+        """The lowest confidence at which, in LLM mode, the model reads the passages of a question the quote alone
+        is not sure enough to answer (settings.llm_read_confidence); the refusal threshold when it never does."""
+        if self.generator is None:
+            return self.threshold
+        return min(self.threshold, self.settings.llm_read_confidence)
+
     @property
     def retriever(self) -> HybridRetriever:
         return self._current()[0]
@@ -303,8 +311,9 @@ class Engine:
             return not_found("the passages that answer were published before the month asked about", confidence,
                              _earlier_articles(seen), self._quote(seen, chosen[0])[0])
         if confidence < self.threshold:
-            return not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
-                             withheld=self._quote(seen, chosen[0])[0])
+            refusal = not_found(_refusal_reason(seen, chosen[0], confidence, self.threshold), confidence,
+                                withheld=self._quote(seen, chosen[0])[0])
+            return self._read(seen, refusal, started, on_progress) if confidence >= self.read_from else refusal
         if seen.question.wants_list:
             chosen += self._more_articles(seen, chosen[0])
         budget = MAX_ANSWER_CHARS // len(chosen) - 6
@@ -341,6 +350,24 @@ class Engine:
         worded, cited = self._renumbered(verdict, given)
         return Answer(text, True, worded, cited, elapsed, note=verdict.problem, mode="generated",
                       confidence=round(confidence, 4))
+
+    def _read(self, seen: Considered, refusal: Answer, started: float,
+              on_progress: Callable[[int], None] | None) -> Answer:
+        """LLM mode, a question the quote alone was not sure enough to answer: the model reads the likeliest
+        passages and answers from them, verified as any generated answer (index/generation.py), or the refusal
+        stands with the reason the model's answer was not used."""
+        order = np.argsort(-seen.selection.probabilities, kind="stable")
+        given = list(dict.fromkeys(seen.candidates[i].passage for i in order))[:self.settings.llm_passages]
+        verdict, _ = self.generator.answer(refusal.question, given, on_progress)
+        elapsed = (time.perf_counter() - started) * 1000
+        problem = verdict.problem if not verdict.ok else (
+            f"too long ({len(verdict.text)} characters)" if len(verdict.text) > MAX_ANSWER_CHARS else None)
+        if problem:
+            return replace(refusal, latency_ms=elapsed, note=f"{refusal.note}; the model read the passages: {problem}")
+        worded, cited = self._renumbered(verdict, given)
+        note = f"read by the model: {refusal.note}" + (f"; {verdict.problem}" if verdict.problem else "")
+        return Answer(refusal.question, True, worded, cited, elapsed, note=note, mode="read",
+                      confidence=refusal.confidence)
 
     def period_conflict(self, period: Period, candidate: Candidate, retriever: HybridRetriever) -> str | None:
         """Why a candidate cannot answer for the period the question names, whatever the confidence:

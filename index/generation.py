@@ -2,8 +2,9 @@
 
 The model sees numbered, fenced passages and must cite them. Before an answer is shown it is checked:
 every [n] must name a passage it was given (others are dropped), every quoted phrase must occur in a
-cited passage, every number must occur in the passages it cites. An answer that fails, a refusal, an
-unreachable or slow endpoint, or garbage all lead back to the extractive answer, with the reason kept.
+cited passage, every number and every person's name must occur in the passages it cites. An answer that
+fails, a refusal, an unreachable or slow endpoint, or garbage all lead back to the extractive answer (or its
+refusal), with the reason kept.
 """
 from __future__ import annotations
 
@@ -76,6 +77,9 @@ def verify(text: str, passages: list[Passage], refusal: str) -> Verdict:
     for number in _NUMBER.findall(_MARKER.sub(" ", text)):
         if _digits(number) not in source_numbers:
             return Verdict(False, "", cited, f"number {number} is not in the cited passages")
+    for name in person_names(_MARKER.sub(" ", text)):
+        if _squash(name) not in _squash(sources):
+            return Verdict(False, "", cited, f"name {name} is not in the cited passages")
     problem = f"dropped citations to passages not given: {wrong}" if wrong else None
     return Verdict(True, " ".join(text.split()), cited, problem)
 

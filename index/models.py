@@ -78,7 +78,9 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     latency_ms: float = 0.0
     note: str | None = None
-    mode: str = "extractive"  # or "generated" (LLM mode, verified)
+    # or "generated" (LLM mode: the model words what the quote answers, verified), or "read" (LLM mode: the
+    # quote alone was not sure enough, the model read the passages and answered from them, verified)
+    mode: str = "extractive"
     fallback: str | None = None  # why a generated answer was not used, when the LLM was asked
     confidence: float | None = None  # calibrated probability that the answer is right (index/selector.py)
     # A refusal for want of confidence: the quote that would have been given (evaluation's risk-coverage

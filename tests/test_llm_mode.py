@@ -1,17 +1,21 @@
 """LLM mode against a scripted OpenAI-compatible server: good answers are used, bad ones fall back."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from conftest import DEV_GOLD, make_settings
+from bot.markup import Markup
+from bot.views import answer_view
+from conftest import DEV_GOLD, UNSEEN_GOLD, make_settings
 from fake_llm import FakeLLM, careful_answer, passages_in
 from index import Engine
-from index.evaluation import load_gold, run_eval, summarize
+from index.evaluation import facts_present, load_gold, run_eval, summarize
 from index.generation import verify
 from index.models import Passage
 from index.settings import Settings
+from prompts import text as message
 
 QUESTION = "Bình Dương có bao nhiêu mô hình tự quản về ANTT?"
 
@@ -61,6 +65,7 @@ def test_a_verified_cited_answer_is_used(llm_engine, llm):
     (lambda m: "", "empty"),
     (lambda m: "Bình Dương đã xây dựng mới năm mô hình [1].", "disagrees"),  # cited, checkable, but not the fact
     (lambda m: "Bình Dương có tổng số 59 mô hình. " * 30 + "[1]", "too long"),
+    (lambda m: "Theo ông Trần Văn Bịa, Bình Dương có tổng số 59 mô hình [1].", "name Trần Văn Bịa"),
 ])
 def test_a_failing_generation_falls_back_to_the_extractive_answer(llm_engine, llm, behaviour, reason):
     llm.behaviour = behaviour
@@ -105,8 +110,10 @@ def test_unanswerable_questions_are_not_sent_to_the_model(llm_engine, llm):
 
 def test_gold_checks_hold_in_llm_mode(seed_engine, llm):
     # At the product's risk: the gold near-misses must be refused, and at the plumbing tests' 10 % the fitted
-    # curve's threshold is too low for that (0.04 in the fit of 2026-11-29).
-    llm_engine = _engine_with_llm(seed_engine, llm, answer_risk=Settings.model_fields["answer_risk"].default)
+    # curve's threshold is too low for that (0.04 in the fit of 2026-11-29). The scripted model answers whatever
+    # it is sent, the near-misses too: reading is measured on its own (test_a_question_no_quote_answers_alone_...).
+    llm_engine = _engine_with_llm(seed_engine, llm, answer_risk=Settings.model_fields["answer_risk"].default,
+                                  llm_read_confidence=1.0)
     metrics = summarize(list(run_eval(load_gold(DEV_GOLD), llm_engine.answer)))["all"]
     assert metrics["fact_accuracy"] >= 0.9 and metrics["citation_hit"] >= 0.95
     assert metrics["refusal_accuracy"] == 1.0 and metrics["false_refusal_rate"] == 0.0
@@ -201,3 +208,83 @@ def test_the_bot_edits_one_message_while_generating_and_shows_only_verified_text
     assert any("đã nhận" in text for text in edits)  # progress while streaming
     assert not any("12345" in text for text in edits)  # unverified text never shown
     assert "59 mô hình" in fallback["text"]
+
+
+def _reader(facts: list[list[str]]):
+    """A model that reads: the first sentence of the given passages holding a fact of the gold, cited; else the
+    refusal phrase."""
+    def read(messages):
+        for n, text in passages_in(messages).items():
+            for sentence in re.split(r"(?<=[.!?])\s+", text):
+                if any(answer.lower() in sentence.lower() for group in facts for answer in group):
+                    return f"{sentence.rstrip('.')} [{n}]."
+        return "KHÔNG TÌM THẤY"
+    return read
+
+
+def _refused_for_want_of_confidence(engine: Engine, question: str) -> bool:
+    answer = engine.answer(question)  # engine._refusal_reason: "… (confidence 0.54 < 0.74)"
+    return not answer.found and "(confidence " in (answer.note or "")
+
+
+@pytest.fixture(scope="module")
+def reading_engine(seed_engine, llm):
+    """At the product's risk, the model reading every question the quote alone is not sure enough to answer."""
+    return _engine_with_llm(seed_engine, llm, answer_risk=Settings.model_fields["answer_risk"].default,
+                            llm_read_confidence=0.0)
+
+
+def test_a_question_no_quote_answers_alone_is_read_by_the_model(default_engine, reading_engine, llm):
+    unsure = [item for item in load_gold(UNSEEN_GOLD) if item.answerable
+              and _refused_for_want_of_confidence(default_engine, item.question)]
+    assert unsure, "no unseen seed question is refused for want of confidence: pick another file"
+    read = []
+    for item in unsure:
+        llm.behaviour = _reader([list(group) for group in item.answer_facts])
+        answer = reading_engine.answer(item.question)
+        if not answer.found:  # the scripted reader found no fact in the passages it was given
+            assert "the model read the passages" in answer.note
+            continue
+        assert answer.mode == "read" and answer.confidence < reading_engine.threshold
+        assert facts_present(answer.answer, item.answer_facts) and "[1]" in answer.answer
+        assert {c.doc_id for c in answer.citations} & set(item.source_docs)
+        assert message("read_marker") in answer_view(answer, Markup(html=False))
+        read.append(item.id)
+    assert read, [(item.id, item.question) for item in unsure]
+
+
+def test_the_models_refusal_or_an_unchecked_name_leaves_the_refusal(default_engine, reading_engine, llm):
+    question = next(item.question for item in load_gold(UNSEEN_GOLD)
+                    if _refused_for_want_of_confidence(default_engine, item.question))
+    llm.behaviour = lambda m: "KHÔNG TÌM THẤY"
+    refused = reading_engine.answer(question)
+    assert not refused.found and "the model read the passages: the model said" in refused.note
+    llm.behaviour = lambda m: "Ông Nguyễn Văn Bịa là người phụ trách [1]."
+    made_up = reading_engine.answer(question)
+    assert not made_up.found and "name Nguyễn Văn Bịa is not in the cited passages" in made_up.note
+
+
+def test_reading_stops_at_its_confidence(seed_engine, default_engine, llm):
+    question = next(item.question for item in load_gold(UNSEEN_GOLD)
+                    if _refused_for_want_of_confidence(default_engine, item.question))
+    never = _engine_with_llm(seed_engine, llm, answer_risk=Settings.model_fields["answer_risk"].default,
+                             llm_read_confidence=1.0)
+    count = len(llm.requests)
+    assert not never.answer(question).found and len(llm.requests) == count
+    assert never.read_from == never.threshold
+
+
+def test_eval_says_how_many_answers_the_model_read(seed_engine, llm, tmp_path, monkeypatch, capsys):
+    import json
+
+    from bot.cli import main
+
+    for name, value in (("DATA_DIR", seed_engine.settings.data_dir), ("CORPUS_DIR", seed_engine.settings.corpus_dir),
+                        ("LLM_BASE_URL", llm.base_url), ("LLM_MAX_RETRIES", 0), ("LLM_READ_CONFIDENCE", 0)):
+        monkeypatch.setenv(f"HOIDAP_{name}", str(value))
+    out = tmp_path / "results.jsonl"
+    assert main(["eval", str(UNSEEN_GOLD), "--out", str(out)]) == 0
+    modes = [row["mode"] for row in map(json.loads, out.read_text(encoding="utf-8").splitlines()) if row["found"]]
+    assert modes.count("read") > 0  # the scripted model answers every question it reads
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("answers: "))
+    assert f"{modes.count('read')} read by the model" in line and f"{modes.count('generated')} worded" in line
