@@ -22,7 +22,7 @@ from .embeddings import embedding_fingerprint, load_embedding
 from .features import FEATURES, agreement_with, candidate_features
 from .followup import resolve_followup
 from .gazetteer import default_gazetteer
-from .generation import Verdict, disagreement
+from .generation import Verdict, disagreement, lacks_asked
 from .glossary import GLOSSARY_FILE, default_glossary
 from .indexing import Manifest, Progress, build_index
 from .keyword import keyword_tokens
@@ -360,8 +360,12 @@ class Engine:
         given = list(dict.fromkeys(seen.candidates[i].passage for i in order))[:self.settings.llm_passages]
         verdict, _ = self.generator.answer(refusal.question, given, on_progress)
         elapsed = (time.perf_counter() - started) * 1000
-        problem = verdict.problem if not verdict.ok else (
-            f"too long ({len(verdict.text)} characters)" if len(verdict.text) > MAX_ANSWER_CHARS else None)
+        if not verdict.ok:
+            problem = verdict.problem
+        elif len(verdict.text) > MAX_ANSWER_CHARS:
+            problem = f"too long ({len(verdict.text)} characters)"
+        else:
+            problem = lacks_asked(seen.question.kind, verdict.text)
         if problem:
             return replace(refusal, latency_ms=elapsed, note=f"{refusal.note}; the model read the passages: {problem}")
         worded, cited = self._renumbered(verdict, given)

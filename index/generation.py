@@ -98,6 +98,15 @@ def disagreement(kind: str, generated: str, extractive: str) -> str | None:
     return None
 
 
+def lacks_asked(kind: str, generated: str) -> str | None:
+    """A read answer (no extractive answer to agree with) must at least hold a figure when the question asks for
+    a number or a date: "Các đoạn trích không nêu con số này [1]" is a refusal in other words, however well
+    cited. Names are not checked so: person_names knows Vietnamese names only, and the news names many others."""
+    if kind in ("number", "date") and not _numbers(generated):
+        return "holds no figure, and the question asks for one"
+    return None
+
+
 class Generator:
     """llama-index's OpenAILike client for the configured endpoint, with the prompts of prompts/llm.toml."""
 

@@ -12,8 +12,9 @@ from conftest import DEV_GOLD, UNSEEN_GOLD, make_settings
 from fake_llm import FakeLLM, careful_answer, passages_in
 from index import Engine
 from index.evaluation import facts_present, load_gold, run_eval, summarize
-from index.generation import verify
+from index.generation import lacks_asked, verify
 from index.models import Passage
+from index.question import analyse
 from index.settings import Settings
 from prompts import text as message
 
@@ -262,6 +263,17 @@ def test_the_models_refusal_or_an_unchecked_name_leaves_the_refusal(default_engi
     llm.behaviour = lambda m: "Ông Nguyễn Văn Bịa là người phụ trách [1]."
     made_up = reading_engine.answer(question)
     assert not made_up.found and "name Nguyễn Văn Bịa is not in the cited passages" in made_up.note
+
+
+def test_a_read_answer_to_a_number_question_must_hold_a_figure(default_engine, reading_engine, llm):
+    assert lacks_asked("number", "Các đoạn trích không nêu con số này [1].")
+    assert lacks_asked("date", "Ngày 24/4 [1].") is None and lacks_asked("other", "Không rõ [1].") is None
+    question = next(item.question for item in load_gold(UNSEEN_GOLD)
+                    if _refused_for_want_of_confidence(default_engine, item.question)
+                    and analyse(item.question, default_engine.glossary, default_engine.gazetteer).kind == "number")
+    llm.behaviour = lambda m: "Các đoạn trích không nêu con số này [1]."
+    answer = reading_engine.answer(question)
+    assert not answer.found and "holds no figure" in answer.note
 
 
 def test_reading_stops_at_its_confidence(seed_engine, default_engine, llm):
