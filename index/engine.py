@@ -337,14 +337,9 @@ class Engine:
         order = np.argsort(-selection.probabilities)
         given = list(dict.fromkeys([seen.candidates[i].passage for i in chosen] +
                                    [seen.candidates[i].passage for i in order]))[:self.settings.llm_passages]
-        verdict, _ = self.generator.answer(text, given, on_progress)
-        elapsed = (time.perf_counter() - started) * 1000
-        if not verdict.ok:
-            problem = verdict.problem
-        elif len(verdict.text) > MAX_ANSWER_CHARS:
-            problem = f"too long ({len(verdict.text)} characters; officials need a short answer)"
-        else:
-            problem = disagreement(seen.question.kind, verdict.text, extractive.answer)
+        verdict, problem, elapsed = self._model_answer(
+            text, given, started, on_progress,
+            lambda worded: disagreement(seen.question.kind, worded, extractive.answer))
         if problem:
             return replace(extractive, latency_ms=elapsed, fallback=problem)
         worded, cited = self._renumbered(verdict, given)
@@ -358,20 +353,27 @@ class Engine:
         stands with the reason the model's answer was not used."""
         order = np.argsort(-seen.selection.probabilities, kind="stable")
         given = list(dict.fromkeys(seen.candidates[i].passage for i in order))[:self.settings.llm_passages]
-        verdict, _ = self.generator.answer(refusal.question, given, on_progress)
-        elapsed = (time.perf_counter() - started) * 1000
-        if not verdict.ok:
-            problem = verdict.problem
-        elif len(verdict.text) > MAX_ANSWER_CHARS:
-            problem = f"too long ({len(verdict.text)} characters)"
-        else:
-            problem = lacks_asked(seen.question.kind, verdict.text)
+        verdict, problem, elapsed = self._model_answer(refusal.question, given, started, on_progress,
+                                                       lambda read: lacks_asked(seen.question.kind, read))
         if problem:
             return replace(refusal, latency_ms=elapsed, note=f"{refusal.note}; the model read the passages: {problem}")
         worded, cited = self._renumbered(verdict, given)
         note = f"read by the model: {refusal.note}" + (f"; {verdict.problem}" if verdict.problem else "")
         return Answer(refusal.question, True, worded, cited, elapsed, note=note, mode="read",
                       confidence=refusal.confidence)
+
+    def _model_answer(self, question: str, given: list[Passage], started: float,
+                      on_progress: Callable[[int], None] | None,
+                      check: Callable[[str], str | None]) -> tuple[Verdict, str | None, float]:
+        """The model's answer from the passages `given`, why it cannot be used (None when it can: it passed
+        generation.verify, fits MAX_ANSWER_CHARS and `check` of its text), and the milliseconds since `started`."""
+        verdict, _ = self.generator.answer(question, given, on_progress)
+        elapsed = (time.perf_counter() - started) * 1000
+        if not verdict.ok:
+            return verdict, verdict.problem, elapsed
+        if len(verdict.text) > MAX_ANSWER_CHARS:
+            return verdict, f"too long ({len(verdict.text)} characters; officials need a short answer)", elapsed
+        return verdict, check(verdict.text), elapsed
 
     def period_conflict(self, period: Period, candidate: Candidate, retriever: HybridRetriever) -> str | None:
         """Why a candidate cannot answer for the period the question names, whatever the confidence:
