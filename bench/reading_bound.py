@@ -2,8 +2,9 @@
 
 No model is reachable from the development machines, so what a real one makes of the passages cannot be measured
 here. This bounds it instead: the scripted OpenAI-compatible server of the tests (tests/fake_llm.py) plays a
-reader that knows the gold. Given the passages of a question, it answers with the sentences that hold its fact
-groups, cited, when they are all there, and says the refusal phrase otherwise; so it never answers a near-miss.
+reader that knows the gold. Given the passages of a question, it states the gold's facts that they hold, each
+cited to its passage, when they are all there, and says the refusal phrase otherwise; so it never answers a
+near-miss.
 Everything else is the product's LLM mode: the same passages, the same verification, the same bands (a quote sure
 enough is worded by the model and must keep its fact; under the threshold, from HOIDAP_LLM_READ_CONFIDENCE, the
 model reads). The figures are an upper bound on reading, not a measurement of any model.
@@ -13,7 +14,6 @@ Usage: python bench/reading_bound.py GOLD.jsonl@DATA_DIR [...] [--read-confidenc
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,25 +24,22 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from fake_llm import FakeLLM, passages_in  # noqa: E402
 from index import Engine, load_settings  # noqa: E402
-from index.evaluation import GoldItem, facts_present, load_gold, run_eval, summarize  # noqa: E402
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
+from index.evaluation import GoldItem, load_gold, match_key, run_eval, summarize  # noqa: E402
 
 def knowing_reader(facts: tuple[tuple[str, ...], ...]):
-    """The reply of a model that reads perfectly: for each fact group, the first sentence of the passages
-    holding one of its answers, cited; the refusal phrase when a group is in no passage."""
+    """The reply of a model that reads perfectly and answers briefly: for each fact group, an alternative of it
+    that a given passage holds, cited to the first such passage ("Uông Văn Thịnh [1]."); the refusal phrase when
+    a group is in no passage."""
     def read(messages: list[dict]) -> str:
-        sentences = [(n, sentence) for n, text in passages_in(messages).items()
-                     for sentence in _SENTENCE_END.split(text)]
-        chosen: list[tuple[int, str]] = []
+        given = passages_in(messages)
+        stated = []
         for group in facts:
-            holding = next(((n, s) for n, s in sentences if facts_present(s, (group,))), None)
-            if holding is None:
+            found = next(((n, alternative) for n, text in given.items() for alternative in group
+                          if match_key(alternative) in match_key(text)), None)
+            if found is None:
                 return "KHÔNG TÌM THẤY"
-            if holding not in chosen:
-                chosen.append(holding)
-        return " ".join(f"{sentence.rstrip('.')} [{n}]." for n, sentence in chosen) if chosen else "KHÔNG TÌM THẤY"
+            stated.append(f"{found[1]} [{found[0]}].")
+        return " ".join(stated) if stated else "KHÔNG TÌM THẤY"
     return read
 
 

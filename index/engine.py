@@ -317,10 +317,12 @@ class Engine:
         if seen.question.wants_list:
             chosen += self._more_articles(seen, chosen[0])
         budget = MAX_ANSWER_CHARS // len(chosen) - 6
-        pieces, citations = [], []
+        pieces, citations, shown = [], [], []
         for n, index in enumerate(chosen, start=1):
             passage = seen.candidates[index].passage
             excerpt, quoted_passages = self._quote(seen, index, budget)
+            # The model is shown each quoted sentence with its neighbours (its window), and the partner sentence.
+            shown += [passage, *(p for p in quoted_passages if p.text not in passage.window)]
             # "Những tỉnh nào…": the province is the answer, even when the quoted sentence only says "tỉnh".
             if seen.question.asks_province and passage.province and passage.province not in excerpt:
                 excerpt = f"{passage.province}: {excerpt}"
@@ -335,11 +337,17 @@ class Engine:
             return extractive
         # The extractive checks decide whether the corpus answers; the model only words the answer.
         order = np.argsort(-selection.probabilities)
-        given = list(dict.fromkeys([seen.candidates[i].passage for i in chosen] +
-                                   [seen.candidates[i].passage for i in order]))[:self.settings.llm_passages]
+        shown = list(dict.fromkeys(shown))  # always given, then the likeliest others up to llm_passages
+        given = list(dict.fromkeys(shown + [seen.candidates[i].passage for i in order]))[
+            :max(len(shown), self.settings.llm_passages)]
         verdict, problem, elapsed = self._model_answer(
             text, given, started, on_progress,
             lambda worded: disagreement(seen.question.kind, worded, extractive.answer))
+        if verdict.refused and self.settings.llm_refusal_stands:
+            # The model read the passages and found no answer in them: the detail asked may be missing from a
+            # story the quote tells, which the extractive checks do not see (README, LLM mode).
+            return Answer(text, False, "", (), elapsed, note=f"the model read the passages: {problem}",
+                          confidence=round(confidence, 4), withheld=extractive.answer)
         if problem:
             return replace(extractive, latency_ms=elapsed, fallback=problem)
         worded, cited = self._renumbered(verdict, given)

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # 2026-11-30), the model reads 96 of 125 Wikipedia ones and 8 of 11 news ones (the quote was right for 85 and
     # 6 of them), 1 of the 12 news near-misses, and 0.08 of the questions asked without their source articles.
     llm_read_confidence: float = Field(default=0.3, ge=0, le=1)
+    # When the model, given a quote sure enough to answer, says the passages do not answer, the refusal stands
+    # (the quote is withheld); False gives the quote instead, marked as not worded by the model.
+    llm_refusal_stands: bool = True
 
     # Telegram front end
     telegram_token: SecretStr | None = None

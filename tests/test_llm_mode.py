@@ -60,7 +60,6 @@ def test_a_verified_cited_answer_is_used(llm_engine, llm):
     (lambda m: "Bình Dương có 59 mô hình [9].", "no citation"),
     (lambda m: "Bình Dương có 12345 mô hình [1].", "number 12345"),
     (lambda m: "Theo bài: “một câu không hề có trong bài” [1].", "quoted phrase"),
-    (lambda m: "KHÔNG TÌM THẤY", "do not answer"),
     (lambda m: ("status", 500), "LLM unavailable"),
     (lambda m: ("raw", b"{not json"), "LLM unavailable"),
     (lambda m: "", "empty"),
@@ -73,6 +72,31 @@ def test_a_failing_generation_falls_back_to_the_extractive_answer(llm_engine, ll
     answer = llm_engine.answer(QUESTION)
     assert answer.found and answer.mode == "extractive" and reason in answer.fallback
     assert "59 mô hình" in answer.answer and answer.citations[0].doc_id == "004_0105c699471a6aab"
+
+
+def test_the_models_refusal_of_a_sure_quote_stands_unless_set_otherwise(seed_engine, llm_engine, llm):
+    """Given a quote sure enough to answer, the model may still find the detail asked missing from the story it
+    tells: its refusal stands, the quote withheld; with HOIDAP_LLM_REFUSAL_STANDS=false the quote is given."""
+    llm.behaviour = lambda m: "KHÔNG TÌM THẤY"
+    refused = llm_engine.answer(QUESTION)
+    assert not refused.found and "the model said the passages do not answer" in refused.note
+    assert "59 mô hình" in refused.withheld and refused.confidence >= llm_engine.threshold
+    quoted = _engine_with_llm(seed_engine, llm, llm_refusal_stands=False).answer(QUESTION)
+    assert quoted.found and quoted.mode == "extractive" and "do not answer" in quoted.fallback
+    assert "59 mô hình" in quoted.answer
+
+
+def test_the_model_sees_the_quoted_partner_sentence(seed_engine, llm):
+    """A quote joined by its partner sentence (another sentence of the article, outside the window): the model
+    is given that sentence too, even at one passage, or it could not word the fact the quote holds."""
+    question = "Năm 2023 Bình Dương xây dựng mới bao nhiêu mô hình?"
+    extractive = seed_engine.answer(question)
+    assert " … " in extractive.answer, extractive.answer  # the partner joined (quoting.PARTNER_SEPARATOR)
+    llm.behaviour = careful_answer
+    _engine_with_llm(seed_engine, llm, llm_passages=1).answer(question)
+    shown = " ".join(passages_in(llm.requests[-1]["messages"]).values())
+    sentences = re.split(r"(?<=\.) ", extractive.answer.removesuffix(" [1]").replace(" … ", " "))
+    assert len(sentences) >= 3 and all(sentence in shown for sentence in sentences), sentences
 
 
 def test_a_slow_endpoint_falls_back_within_the_timeout(llm_engine, llm):
