@@ -335,7 +335,7 @@ class Engine:
                             confidence=round(confidence, 4))
         if self.generator is None:
             return extractive
-        # The extractive checks decide whether the corpus answers; the model only words the answer.
+        # The extractive checks decided that the quote answers; the model words it, or finds it does not.
         order = np.argsort(-selection.probabilities)
         shown = list(dict.fromkeys(shown))  # always given, then the likeliest others up to llm_passages
         given = list(dict.fromkeys(shown + [seen.candidates[i].passage for i in order]))[

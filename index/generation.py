@@ -3,8 +3,8 @@
 The model sees numbered, fenced passages and must cite them. Before an answer is shown it is checked:
 every [n] must name a passage it was given (others are dropped), every quoted phrase must occur in a
 cited passage, every number and every person's name must occur in the passages it cites. An answer that
-fails, a refusal, an unreachable or slow endpoint, or garbage all lead back to the extractive answer (or its
-refusal), with the reason kept.
+fails, an unreachable or slow endpoint, or garbage lead back to the extractive answer (for a question the model
+read, to the refusal), with the reason kept; the model's own refusal stands (Settings.llm_refusal_stands).
 """
 from __future__ import annotations
 
