@@ -299,9 +299,12 @@ class Engine:
             chosen = [newest]
         conflict = seen.conflict(chosen[0])
         likeliest = int(np.argmax(selection.probabilities))
-        if conflict is None and confidence < self.threshold and chosen[0] != likeliest:
+        if (conflict is None and confidence < self.threshold and chosen[0] != likeliest
+                and not seen.period.years & self._years_told(seen.candidates[chosen[0]], retriever)):
             # The likeliest candidate was passed over for the period asked, and the other is not sure enough
             # either: the refusal says which periods the corpus covers, as it would have for the likeliest.
+            # Not when the other one tells of the year asked: the corpus covers it ("… năm 2013 …" asked of a
+            # 2017 article whose lead is the trial and whose body tells the 2013 event).
             conflict = seen.conflict(likeliest)
             chosen = [likeliest] if conflict else chosen
         if conflict == OTHER_YEARS:  # what the corpus says is about other years: say which, sure or not

