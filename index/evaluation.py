@@ -18,8 +18,6 @@ from .significance import share_interval
 from .summary import Summary
 from .text import fold_diacritics
 
-_WORD = re.compile(r"\w+")
-
 if TYPE_CHECKING:  # only for the annotation: evaluation needs no index to load
     from .view import IndexView
 
@@ -190,6 +188,7 @@ def without_diacritics(question: str) -> str:
 
 # The share of syllables typed without their marks in `some_diacritics`: a hurried phone typist's question.
 SOME_DIACRITICS_LEFT_OFF = 0.25
+_WORD = re.compile(r"\w+")
 
 
 def some_diacritics(question: str, share: float = SOME_DIACRITICS_LEFT_OFF) -> str:

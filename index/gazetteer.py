@@ -245,7 +245,6 @@ def _names_pattern(gazetteer: Gazetteer) -> tuple[re.Pattern, dict[str, str]]:
 
 
 @lru_cache(maxsize=64)
-@lru_cache(maxsize=64)
 def _patterns_of(gazetteer: Gazetteer, provinces: tuple[str, ...]) -> _Names:
     return _Names([entry for entry in _compile_article_patterns(gazetteer).entries if entry[1] in provinces])
 

@@ -94,6 +94,8 @@ CREATE TABLE spelling (kind TEXT, folded TEXT, spelled TEXT, count INTEGER, PRIM
     WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 """
+# How many syllables the corpus's texts hold: the writer stores it in meta; snapshots written before read it so.
+_SYLLABLES = "SELECT COALESCE(SUM(count), 0) FROM spelling WHERE kind = 'unigram'"
 _INDEXES = """
 CREATE UNIQUE INDEX passage_node ON passage(node_id);
 CREATE INDEX passage_place ON passage(article_id, position);
@@ -183,7 +185,7 @@ class Snapshot:
     def syllables(self) -> int:
         """How many syllables the corpus's texts hold (each counted once, as the spellings are)."""
         if self._syllables is None:
-            self._syllables = self._rows("SELECT COALESCE(SUM(count), 0) FROM spelling WHERE kind = 'unigram'")[0][0]
+            self._syllables = self._rows(_SYLLABLES)[0][0]
         return self._syllables
 
     def token_ids_of_rows(self) -> tuple[np.ndarray, np.ndarray]:
@@ -324,7 +326,7 @@ class _Writer:
         self.db.executemany("INSERT INTO vocabulary VALUES (?,?,?)",
                             [(t, i, int(frequencies[i])) for t, i in self.vocabulary.items() if frequencies[i]])
         # Summed here, once, rather than by every engine that opens the snapshot (70 ms at 1,000 articles).
-        syllables = self.db.execute("SELECT COALESCE(SUM(count), 0) FROM spelling WHERE kind = 'unigram'").fetchone()[0]
+        syllables = self.db.execute(_SYLLABLES).fetchone()[0]
         meta = {"recipe": wanted_recipe, "versions": json.dumps(versions, sort_keys=True), "size": str(self.row),
                 "average_length": str(average_length), "format": str(SNAPSHOT_FORMAT),
                 "vector_dimension": str(dimension), "syllables": str(syllables)}
