@@ -300,7 +300,8 @@ class Engine:
         conflict = seen.conflict(chosen[0])
         likeliest = int(np.argmax(selection.probabilities))
         if (conflict is None and confidence < self.threshold and chosen[0] != likeliest
-                and not seen.period.years & self._years_told(seen.candidates[chosen[0]], retriever)):
+                and not (seen.period.years and seen.period.years & self._years_told(seen.candidates[chosen[0]],
+                                                                                     retriever))):
             # The likeliest candidate was passed over for the period asked, and the other is not sure enough
             # either: the refusal says which periods the corpus covers, as it would have for the likeliest.
             # Not when the other one tells of the year asked: the corpus covers it ("… năm 2013 …" asked of a
